@@ -1,0 +1,18 @@
+// dynobs: an observability runtime for distributed LLM serving, compatible with NVIDIA Dynamo's
+// metrics, health endpoints, logs and traces.
+#include <CLI/CLI.hpp>
+
+#include "dynobs/app/worker_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "dynobs: distributed LLM serving with Dynamo-compatible observability.\n"
+      "Docs: docs/ (configuration.md lists every setting).",
+      "dynobs");
+  app.require_subcommand(1);
+  dynobs::app::WorkerOptions worker;
+  dynobs::app::AddWorkerCommand(app, worker);
+  CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("worker")) return dynobs::app::RunWorker(worker);
+  return 0;
+}
