@@ -1,9 +1,9 @@
 """Helpers shared by dynobs's Python e2e and interop tests (standard library only)."""
 import gzip
 import os
-import select
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -44,7 +44,7 @@ def decode_body(headers, body):
 
 
 class Process:
-    """A child process whose stdout and stderr are collected line by line."""
+    """A child process whose stdout and stderr are collected line by line by reader threads."""
 
     def __init__(self, argv, env=None, stdin=subprocess.PIPE):
         full_env = dict(os.environ)
@@ -53,32 +53,36 @@ class Process:
                                      stderr=subprocess.PIPE, text=True)
         self.stdout_lines = []
         self.stderr_lines = []
+        self._cond = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(s, l), daemon=True)
+                         for s, l in ((self.proc.stdout, self.stdout_lines),
+                                      (self.proc.stderr, self.stderr_lines))]
+        for r in self._readers:
+            r.start()
 
-    def _pump(self, timeout):
-        streams = [s for s in (self.proc.stdout, self.proc.stderr) if s and not s.closed]
-        if not streams:
-            return False
-        ready, _, _ = select.select(streams, [], [], timeout)
-        for s in ready:
-            line = s.readline()
-            if line:
-                (self.stdout_lines if s is self.proc.stdout else self.stderr_lines).append(line)
-        return bool(ready)
+    def _read(self, stream, lines):
+        for line in stream:
+            with self._cond:
+                lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
 
     def wait_line(self, predicate, timeout=10.0, stream="any"):
         """Waits for a line matching predicate (on stdout, stderr or any); returns it."""
         deadline = time.monotonic() + timeout
-        seen = 0
-        while time.monotonic() < deadline:
-            lines = {"stdout": self.stdout_lines, "stderr": self.stderr_lines,
-                     "any": self.stdout_lines + self.stderr_lines}[stream]
-            for line in lines[seen:] if stream != "any" else lines:
-                if predicate(line):
-                    return line
-            seen = len(lines)
-            if self.proc.poll() is not None and not self._pump(0.05):
-                break
-            self._pump(0.1)
+        with self._cond:
+            while True:
+                lines = {"stdout": self.stdout_lines, "stderr": self.stderr_lines,
+                         "any": self.stdout_lines + self.stderr_lines}[stream]
+                for line in lines:
+                    if predicate(line):
+                        return line
+                left = deadline - time.monotonic()
+                finished = not any(r.is_alive() for r in self._readers)
+                if left <= 0 or finished:
+                    break
+                self._cond.wait(min(left, 0.1))
         raise AssertionError(
             f"no matching line within {timeout}s; stdout={self.stdout_lines!r} "
             f"stderr={self.stderr_lines!r} rc={self.proc.poll()}")
@@ -91,7 +95,8 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        out, err = self.proc.communicate()
-        self.stdout_lines += out.splitlines(keepends=True) if out else []
-        self.stderr_lines += err.splitlines(keepends=True) if err else []
+        for r in self._readers:
+            r.join(timeout)
+        if self.proc.stdin:
+            self.proc.stdin.close()
         return self.proc.returncode
