@@ -41,7 +41,8 @@ format:
 	find src tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 tidy: configure
-	find src -name '*.cc' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+	find src -name '*.cc' | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD_DIR) --quiet \
+	  --extra-arg=-Wno-unknown-warning-option
 
 clean:
 	rm -rf build

@@ -1,10 +1,15 @@
 // dynobs: an observability runtime for distributed LLM serving, compatible with NVIDIA Dynamo's
 // metrics, health endpoints, logs and traces.
+#include <cstdio>
+#include <exception>
+
 #include <CLI/CLI.hpp>
 
 #include "dynobs/app/worker_command.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app(
       "dynobs: distributed LLM serving with Dynamo-compatible observability.\n"
       "Docs: docs/ (configuration.md lists every setting).",
@@ -15,4 +20,15 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("worker")) return dynobs::app::RunWorker(worker);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dynobs: %s\n", e.what());
+    return 1;
+  }
 }

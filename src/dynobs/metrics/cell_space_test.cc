@@ -67,11 +67,26 @@ TEST(CellSpaceTest, SnapshotCombinesByKind) {
   }).join();
   AddUint(*u, 4);
   AddDouble(*d, 2.25);
-  std::vector<uint64_t> snap;
+  CellSnapshot snap;
+  snap.Want(*u);
+  snap.Want(*d);
   CellSpace::Get().Snapshot(&snap);
-  ASSERT_GT(snap.size(), *d);
   EXPECT_EQ(snap[*u], 7u);
   EXPECT_EQ(std::bit_cast<double>(snap[*d]), 3.75);
+}
+
+TEST(CellSpaceTest, ReleasedSlotsAreZeroedAndReused) {
+  auto& space = CellSpace::Get();
+  auto slot = space.Allocate(3, CellKind::kUint, CellKind::kDouble);
+  ASSERT_TRUE(slot.ok());
+  std::thread([&] { AddUint(*slot, 5); }).join();  // in the retired cells
+  AddUint(*slot + 1, 6);                           // in this thread's cells
+  space.Release(*slot, 3);
+  auto again = space.Allocate(3, CellKind::kUint, CellKind::kDouble);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *slot);
+  EXPECT_EQ(space.ReadUint(*again), 0u);
+  EXPECT_EQ(space.ReadUint(*again + 1), 0u);
 }
 
 TEST(CellSpaceTest, NegativeAndNanCounterIncrementsAreIgnored) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <mutex>
+#include <span>
 #include <unordered_set>
 
 #include "dynobs/metrics/diagnostics.h"
@@ -14,11 +15,7 @@ namespace {
 
 using internal::Family;
 using internal::Series;
-
-struct Item {
-  const Series* series;
-  const Family* family;
-};
+using Item = internal::ScrapeItem;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -95,10 +92,10 @@ void AppendHelp(std::string& out, std::string_view help, bool escape_quotes) {
 
 class Renderer {
  public:
-  Renderer(std::string& out, const std::vector<uint64_t>& cells, ExpositionFormat format)
+  Renderer(std::string& out, const internal::CellSnapshot& cells, ExpositionFormat format)
       : out_(out), cells_(cells), om_(format == ExpositionFormat::kOpenMetrics) {}
 
-  void Family(const internal::Family& f, const std::vector<Item>& items) {
+  void Family(const internal::Family& f, std::span<const Item> items) {
     const auto& d = f.desc();
     std::string_view family_name = d.name;
     std::string_view type = MetricTypeName(d.type);
@@ -189,7 +186,7 @@ class Renderer {
   }
 
   std::string& out_;
-  const std::vector<uint64_t>& cells_;
+  const internal::CellSnapshot& cells_;
   bool om_;
 };
 
@@ -231,6 +228,48 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return gzip;
 }
 
+void Scraper::CollectGroups(const std::vector<const Registry*>& registries) {
+  // All families in DFS registry order; a stable sort by name groups equal names in that order.
+  std::vector<Family*> families;
+  for (const Registry* r : registries) {
+    for (Family* f : r->families()) families.push_back(f);
+  }
+  std::stable_sort(families.begin(), families.end(), [](const Family* a, const Family* b) {
+    return a->desc().name < b->desc().name;
+  });
+  items_.clear();
+  groups_.clear();
+  for (size_t i = 0; i < families.size();) {
+    size_t j = i + 1;
+    while (j < families.size() && families[j]->desc().name == families[i]->desc().name) ++j;
+    const Family& first = *families[i];
+    size_t begin = items_.size();
+    for (size_t k = i; k < j; ++k) {
+      Family* f = families[k];
+      if (k > i && (f->desc().type != first.desc().type || f->desc().help != first.desc().help)) {
+        WarnConflict(first, *f);
+        continue;
+      }
+      f->SortedSeries(&series_);
+      for (const Series* s : series_) items_.push_back({s, f});
+    }
+    auto group_begin = items_.begin() + static_cast<ptrdiff_t>(begin);
+    if (j - i > 1) {  // several registries: merge their series, first one of a duplicate wins
+      std::stable_sort(group_begin, items_.end(), [](const Item& a, const Item& b) {
+        return a.series->label_text < b.series->label_text;
+      });
+      auto dup = std::unique(group_begin, items_.end(), [](const Item& a, const Item& b) {
+        if (a.series->label_text != b.series->label_text) return false;
+        WarnDuplicate(b.family->desc().name, b.series->label_text);
+        return true;
+      });
+      items_.erase(dup, items_.end());
+    }
+    if (items_.size() > begin) groups_.push_back({&first, begin, items_.size()});
+    i = j;
+  }
+}
+
 Exposition Scraper::Scrape(const Registry& root, ExpositionFormat format) {
   std::unordered_set<const Registry*> seen;
   std::vector<const Registry*> registries;
@@ -242,52 +281,21 @@ Exposition Scraper::Scrape(const Registry& root, ExpositionFormat format) {
   for (const Registry* r : registries) r->AppendExpositionText(&appended);
   if (!appended.empty()) format = ExpositionFormat::kPrometheusText;
 
-  internal::CellSpace::Get().Snapshot(&snapshot_);
-
-  // All families in DFS registry order; a stable sort by name groups equal names in that order.
-  std::vector<Family*> families;
-  for (const Registry* r : registries) {
-    for (Family* f : r->families()) families.push_back(f);
+  CollectGroups(registries);
+  cells_.ClearWanted();
+  for (const Item& it : items_) {
+    if (it.family->HasCells()) cells_.Want(it.series->slot);
   }
-  std::stable_sort(families.begin(), families.end(), [](const Family* a, const Family* b) {
-    return a->desc().name < b->desc().name;
-  });
+  internal::CellSpace::Get().Snapshot(&cells_);
 
   Exposition result;
   result.format = format;
   std::string& out = result.body;
   out.reserve(last_size_ + last_size_ / 8 + 1024);
-  Renderer renderer(out, snapshot_, format);
-  std::vector<Item> items;
-  for (size_t i = 0; i < families.size();) {
-    size_t j = i + 1;
-    while (j < families.size() && families[j]->desc().name == families[i]->desc().name) ++j;
-    const Family& first = *families[i];
-    items.clear();
-    for (size_t k = i; k < j; ++k) {
-      Family* f = families[k];
-      if (k > i && (f->desc().type != first.desc().type || f->desc().help != first.desc().help)) {
-        WarnConflict(first, *f);
-        continue;
-      }
-      f->SortedSeries(&series_);
-      for (const Series* s : series_) items.push_back({s, f});
-    }
-    if (j - i > 1) {
-      std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-        return a.series->label_text < b.series->label_text;
-      });
-      auto dup = std::unique(items.begin(), items.end(), [](const Item& a, const Item& b) {
-        if (a.series->label_text != b.series->label_text) return false;
-        WarnDuplicate(b.family->desc().name, b.series->label_text);
-        return true;
-      });
-      items.erase(dup, items.end());
-    }
-    if (!items.empty()) renderer.Family(first, items);
-    i = j;
+  Renderer renderer(out, cells_, format);
+  for (const auto& g : groups_) {
+    renderer.Family(*g.first, std::span<const Item>(items_.data() + g.begin, g.end - g.begin));
   }
-
   for (const std::string& piece : appended) {
     if (!out.empty() && out.back() != '\n') out += '\n';
     out += piece;

@@ -6,9 +6,22 @@
 #include <string_view>
 #include <vector>
 
+#include "dynobs/metrics/internal/cell_space.h"
 #include "dynobs/metrics/registry.h"
 
 namespace dynobs::metrics {
+
+namespace internal {
+struct ScrapeItem {
+  const Series* series;
+  const Family* family;
+};
+struct ScrapeGroup {  // one family name: items_[begin, end)
+  const Family* first;
+  size_t begin;
+  size_t end;
+};
+}  // namespace internal
 
 enum class ExpositionFormat { kPrometheusText, kOpenMetrics };
 
@@ -48,7 +61,11 @@ class Scraper {
   [[nodiscard]] Exposition Scrape(const Registry& root, ExpositionFormat format);
 
  private:
-  std::vector<uint64_t> snapshot_;
+  void CollectGroups(const std::vector<const Registry*>& registries);
+
+  internal::CellSnapshot cells_;
+  std::vector<internal::ScrapeItem> items_;
+  std::vector<internal::ScrapeGroup> groups_;
   std::vector<const internal::Series*> series_;
   size_t last_size_ = 0;
 };

@@ -15,8 +15,8 @@ namespace dynobs::metrics {
 
 // Handles: what callers keep and record through. Each is a small value (copy it freely) that
 // points at one series. Recording takes no lock and allocates nothing (see internal/cell_space.h
-// for the one-time per-thread chunk allocation). Counter and histogram handles stay valid for the
-// life of the process; gauge handles point into their registry and are valid while it lives.
+// for the one-time per-thread chunk allocation). A handle is valid while its registry lives: when
+// a registry goes, its cells are reused by new series.
 // A default-constructed handle records nowhere (a no-op), so that a metric that failed to
 // register degrades to silence instead of a crash.
 

@@ -94,7 +94,7 @@ struct LabelTuples {
     storage.reserve(static_cast<size_t>(n) * 3);
     for (int i = 0; i < n; ++i) {
       storage.push_back("llama-3-70b-instruct-" + std::to_string(i % 10));
-      storage.push_back(i % 2 ? "chat_completions" : "completions");
+      storage.emplace_back(i % 2 ? "chat_completions" : "completions");
       storage.push_back("instance-" + std::to_string(i));
     }
     for (int i = 0; i < n; ++i) {

@@ -154,6 +154,22 @@ TEST(RegistryTest, SeriesLimitDropsNewLabelSetsCountsAndWarnsOnce) {
   EXPECT_EQ(warnings, 1);
 }
 
+TEST(RegistryTest, DestroyedRegistriesGiveTheirCellsBack) {
+  auto fill = [] {
+    Registry r;
+    auto v = r.CreateCounterVec({.name = "tmp_total", .help = "h", .label_names = {"k"}});
+    auto h = r.CreateHistogramVec({.name = "tmp_seconds", .help = "h", .label_names = {"k"}});
+    for (int i = 0; i < 2000; ++i) {
+      v->WithLabelValues({std::to_string(i)})->Inc();
+      h->WithLabelValues({std::to_string(i)})->Observe(1);
+    }
+  };
+  fill();
+  uint32_t after_first = internal::CellSpace::Get().allocated_slots();
+  for (int i = 0; i < 5; ++i) fill();
+  EXPECT_EQ(internal::CellSpace::Get().allocated_slots(), after_first);
+}
+
 TEST(RegistryTest, DefaultSeriesLimitIsTenThousand) { EXPECT_EQ(DefaultSeriesLimit(), 10000u); }
 
 TEST(RegistryTest, UpdateCallbackErrorsAreReportedAndScrapeContinues) {

@@ -38,16 +38,16 @@ SystemStatusServer::~SystemStatusServer() { Stop(std::chrono::milliseconds(0)); 
 
 http::Router SystemStatusServer::Routes() {
   http::Router router;
-  router.Add("GET", "/metrics", [this](http::Request&& req, http::Responder respond) {
-    HandleMetrics(std::move(req), std::move(respond));
+  router.Add("GET", "/metrics", [this](http::Request&& req, const http::Responder& respond) {
+    HandleMetrics(std::move(req), respond);
   });
-  auto health = [this](http::Request&&, http::Responder respond) {
+  auto health = [this](http::Request&&, const http::Responder& respond) {
     auto& h = runtime_->health();
     respond(http::Response::Text(h.IsReady() ? 200 : 503, h.HealthBody()));
   };
   router.Add("GET", options_.health_path, health);
   if (options_.live_path != "/ready") router.Add("GET", "/ready", health);
-  router.Add("GET", options_.live_path, [this](http::Request&&, http::Responder respond) {
+  router.Add("GET", options_.live_path, [this](http::Request&&, const http::Responder& respond) {
     auto& h = runtime_->health();
     respond(http::Response::Json(h.IsShuttingDown() ? 503 : 200, h.LiveBody()));
   });
@@ -65,7 +65,7 @@ bool SystemStatusServer::Authorized(const http::Request& request) const {
   return ConstantTimeEquals(auth.substr(kScheme.size()), *options_.metrics_token);
 }
 
-void SystemStatusServer::HandleMetrics(http::Request&& request, http::Responder respond) {
+void SystemStatusServer::HandleMetrics(http::Request&& request, const http::Responder& respond) {
   if (!Authorized(request)) {
     http::Response r = http::Response::Text(401, "Unauthorized");
     r.headers.push_back({"WWW-Authenticate", "Bearer"});

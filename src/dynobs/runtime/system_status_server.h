@@ -51,7 +51,7 @@ class SystemStatusServer {
 
  private:
   [[nodiscard]] http::Router Routes();
-  void HandleMetrics(http::Request&& request, http::Responder respond);
+  void HandleMetrics(http::Request&& request, const http::Responder& respond);
   [[nodiscard]] bool Authorized(const http::Request& request) const;
 
   std::shared_ptr<DistributedRuntime> runtime_;

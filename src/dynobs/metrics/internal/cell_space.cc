@@ -58,6 +58,14 @@ StatusOr<uint32_t> CellSpace::Allocate(uint32_t count, CellKind kind, CellKind l
     return InvalidArgumentError("a metric series needs between 1 and 4096 cells");
   }
   std::lock_guard lock(mu_);
+  if (auto it = free_runs_.find(count); it != free_runs_.end() && !it->second.empty()) {
+    uint32_t start = it->second.back();
+    it->second.pop_back();
+    auto& kinds = kinds_[start >> kChunkBits];
+    std::fill_n(&kinds[start & kChunkMask], count - 1, kind);
+    kinds[(start & kChunkMask) + count - 1] = last_kind;
+    return start;
+  }
   uint32_t start = next_slot_;
   if ((start & kChunkMask) + count > kChunkCells) {
     start = (start | kChunkMask) + 1;  // keep the run inside one chunk
@@ -95,26 +103,50 @@ void CellSpace::RetireThread(ThreadCells* t) {
   }
 }
 
-void CellSpace::Snapshot(std::vector<uint64_t>* out) {
+void CellSpace::SumChunk(uint32_t ci, uint64_t* out) {
+  uint32_t base = ci << kChunkBits;
+  uint32_t n = std::min(kChunkCells, next_slot_ - base);
+  std::fill_n(out, kChunkCells, 0);
+  const CellKind* kinds = kinds_[ci].get();
+  auto add = [&](const ThreadCells& t) {
+    const Chunk* c = t.PeekChunk(ci);
+    if (c == nullptr) return;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t v = c->cells[i].load(std::memory_order_relaxed);
+      if (v != 0) out[i] = Combine(kinds[i], out[i], v);
+    }
+  };
+  add(retired_);
+  for (const ThreadCells* t : threads_) add(*t);
+}
+
+void CellSpace::Snapshot(CellSnapshot* snapshot) {
   std::lock_guard lock(mu_);
-  out->assign(next_slot_, 0);
   uint32_t chunks = (next_slot_ + kChunkMask) >> kChunkBits;
-  auto add_thread = [&](const ThreadCells& t) {
-    for (uint32_t ci = 0; ci < chunks; ++ci) {
-      const Chunk* c = t.PeekChunk(ci);
-      if (c == nullptr) continue;
-      uint32_t base = ci << kChunkBits;
-      uint32_t n = std::min(kChunkCells, next_slot_ - base);
-      const CellKind* kinds = kinds_[ci].get();
-      uint64_t* dst = out->data() + base;
-      for (uint32_t i = 0; i < n; ++i) {
-        uint64_t v = c->cells[i].load(std::memory_order_relaxed);
-        if (v != 0) dst[i] = Combine(kinds[i], dst[i], v);
+  if (snapshot->chunks_.size() < chunks) snapshot->chunks_.resize(chunks);
+  for (uint32_t ci = 0; ci < chunks && ci < snapshot->wanted_.size(); ++ci) {
+    if (!snapshot->wanted_[ci]) continue;
+    auto& buffer = snapshot->chunks_[ci];
+    if (!buffer) buffer = std::make_unique<uint64_t[]>(kChunkCells);
+    SumChunk(ci, buffer.get());
+  }
+}
+
+void CellSpace::Release(uint32_t start, uint32_t count) {
+  std::lock_guard lock(mu_);
+  uint32_t ci = start >> kChunkBits;
+  uint32_t first = start & kChunkMask;
+  auto zero = [&](ThreadCells& t) {
+    if (Chunk* c = t.PeekMutableChunk(ci)) {
+      for (uint32_t i = first; i < first + count; ++i) {
+        c->cells[i].store(0, std::memory_order_relaxed);
       }
     }
   };
-  add_thread(retired_);
-  for (const ThreadCells* t : threads_) add_thread(*t);
+  zero(retired_);
+  for (ThreadCells* t : threads_) zero(*t);
+  std::fill_n(&kinds_[ci][first], count, CellKind::kUnused);
+  free_runs_[count].push_back(start);
 }
 
 uint64_t CellSpace::ReadUint(uint32_t slot) {

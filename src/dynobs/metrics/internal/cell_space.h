@@ -1,8 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -50,6 +52,9 @@ class ThreadCells {
   [[nodiscard]] const Chunk* PeekChunk(uint32_t index) const {
     return chunks_[index].load(std::memory_order_acquire);
   }
+  [[nodiscard]] Chunk* PeekMutableChunk(uint32_t index) {
+    return chunks_[index].load(std::memory_order_acquire);
+  }
 
  private:
   Chunk* AllocateChunk(uint32_t index);
@@ -80,6 +85,27 @@ inline void AddDouble(uint32_t slot, double v) {
   AddDouble(CurrentThreadCells()->ChunkFor(slot)->cells[slot & kChunkMask], v);
 }
 
+// The totals of the chunks one scrape needs. Kept by a Scraper across scrapes so that its
+// buffers are reused; only chunks asked for in the last Snapshot() hold meaningful values.
+class CellSnapshot {
+ public:
+  [[nodiscard]] uint64_t operator[](uint32_t slot) const {
+    return chunks_[slot >> kChunkBits][slot & kChunkMask];
+  }
+  // Marks the chunk of `slot` as needed by the next Snapshot().
+  void Want(uint32_t slot) {
+    uint32_t ci = slot >> kChunkBits;
+    if (ci >= wanted_.size()) wanted_.resize(ci + 1, 0);
+    wanted_[ci] = 1;
+  }
+  void ClearWanted() { std::fill(wanted_.begin(), wanted_.end(), 0); }
+
+ private:
+  friend class CellSpace;
+  std::vector<uint8_t> wanted_;
+  std::vector<std::unique_ptr<uint64_t[]>> chunks_;
+};
+
 class CellSpace {
  public:
   // The process-wide space. Never destroyed, so that threads exiting after main() returns can
@@ -94,9 +120,14 @@ class CellSpace {
     return Allocate(count, kind, kind);
   }
 
-  // Sums every slot over all threads into `out` (resized to the allocated slot count). Values of
-  // double slots are stored as the bits of the double sum.
-  void Snapshot(std::vector<uint64_t>* out);
+  // Sums the wanted chunks' slots over all threads into `snapshot`. Values of double slots are
+  // stored as the bits of the double sum. Costs (wanted chunks) x (threads) x 4096 adds.
+  void Snapshot(CellSnapshot* snapshot);
+
+  // Gives back slots that no series uses any more (their family is gone): zeroes them in every
+  // thread and lets Allocate() hand them out again for a run of the same length. A handle still
+  // pointing at them must not be used after this.
+  void Release(uint32_t start, uint32_t count);
 
   // One slot's current total. Slow (takes the mutex, visits every thread); for tests and tools.
   [[nodiscard]] uint64_t ReadUint(uint32_t slot);
@@ -115,8 +146,11 @@ class CellSpace {
     return kinds_[slot >> kChunkBits][slot & kChunkMask];
   }
 
+  void SumChunk(uint32_t ci, uint64_t* out);
+
   std::mutex mu_;
   uint32_t next_slot_ = 0;
+  std::map<uint32_t, std::vector<uint32_t>> free_runs_;  // run length -> starts
   std::vector<ThreadCells*> threads_;
   ThreadCells retired_;
   std::unique_ptr<CellKind[]> kinds_[kMaxChunks];

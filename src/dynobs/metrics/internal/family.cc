@@ -50,6 +50,26 @@ Family::Family(FamilyDesc desc) : desc_(std::move(desc)) {
             [&](int a, int b) { return name_of(a) < name_of(b); });
 }
 
+Family::~Family() {
+  uint32_t cells = CellsPerSeries();
+  if (cells == 0) return;
+  for (const auto& s : series_) CellSpace::Get().Release(s->slot, cells);
+  if (sink_) CellSpace::Get().Release(sink_->slot, cells);
+}
+
+uint32_t Family::CellsPerSeries() const {
+  if (desc_.callback) return 0;
+  switch (desc_.type) {
+    case MetricType::kCounter:
+      return desc_.kind == ValueKind::kInt ? 1 : 2;
+    case MetricType::kHistogram:
+      return static_cast<uint32_t>(desc_.buckets.size()) + 2;
+    case MetricType::kGauge:
+      return 0;
+  }
+  return 0;
+}
+
 std::string Family::RenderLabelText(std::span<const std::string_view> values) const {
   std::string text;
   for (int idx : render_order_) {
@@ -74,24 +94,12 @@ StatusOr<std::unique_ptr<Series>> Family::NewSeries(uint64_t hash,
   s->hash = hash;
   s->packed_values = Series::Pack(values);
   s->label_text = RenderLabelText(values);
-  uint32_t cells = 0;
-  CellKind kind = CellKind::kUint;
-  switch (desc_.type) {
-    case MetricType::kCounter:  // int: one cell; float: whole and fractional parts
-      cells = desc_.callback ? 0 : desc_.kind == ValueKind::kInt ? 1 : 2;
-      break;
-    case MetricType::kHistogram:
-      cells = static_cast<uint32_t>(desc_.buckets.size()) + 2;  // buckets, +Inf, sum
-      break;
-    case MetricType::kGauge:
-      break;
-  }
-  if (cells == 1) {
-    auto slot = CellSpace::Get().Allocate(1, kind);
-    if (!slot.ok()) return slot.status();
-    s->slot = *slot;
-  } else if (cells > 1) {  // float counter (uint, double) or histogram (buckets..., sum)
-    auto slot = CellSpace::Get().Allocate(cells, CellKind::kUint, CellKind::kDouble);
+  uint32_t cells = CellsPerSeries();
+  if (cells > 0) {
+    // An int counter is one integer cell; a float counter (whole, fractional) and a histogram
+    // (buckets..., +Inf, sum) end with a double cell.
+    CellKind last = cells == 1 ? CellKind::kUint : CellKind::kDouble;
+    auto slot = CellSpace::Get().Allocate(cells, CellKind::kUint, last);
     if (!slot.ok()) return slot.status();
     s->slot = *slot;
   }

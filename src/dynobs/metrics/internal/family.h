@@ -38,6 +38,7 @@ struct FamilyDesc {
 class Family {
  public:
   explicit Family(FamilyDesc desc);
+  ~Family();  // gives the series' cells back to the CellSpace
   Family(const Family&) = delete;
   Family& operator=(const Family&) = delete;
 
@@ -62,6 +63,9 @@ class Family {
   // series it points to live as long as the family.
   void SortedSeries(std::vector<const Series*>* out);
 
+  // Whether a series has cells in the CellSpace (its value is read from a CellSnapshot).
+  [[nodiscard]] bool HasCells() const { return CellsPerSeries() > 0; }
+
   [[nodiscard]] size_t series_count();
 
  private:
@@ -69,6 +73,9 @@ class Family {
   StatusOr<std::unique_ptr<Series>> NewSeries(uint64_t hash,
                                               std::span<const std::string_view> values);
   [[nodiscard]] std::string RenderLabelText(std::span<const std::string_view> values) const;
+  // Cells each series owns in the CellSpace: 1 for an int counter, 2 for a float counter (whole
+  // and fractional parts), bounds + 2 for a histogram, none for gauges and callbacks.
+  [[nodiscard]] uint32_t CellsPerSeries() const;
 
   const FamilyDesc desc_;
   std::vector<std::string> le_values_;
