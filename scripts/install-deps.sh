@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libfmt-dev libcli11-dev zlib1g-dev libssl-dev
+  libcurl4-openssl-dev libgrpc++-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   prometheus python3 python3-prometheus-client curl
@@ -19,6 +20,12 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done
+
+# Node.js and npm run the OTLP decoder of the tests; a machine may already have them from another
+# source (NodeSource), whose nodejs package would conflict with Debian's npm.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
