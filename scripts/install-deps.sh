@@ -12,6 +12,7 @@ packages=(
   libcurl4-openssl-dev libgrpc++-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev  # logging_bench's baseline
   prometheus python3 python3-prometheus-client curl
 )
 

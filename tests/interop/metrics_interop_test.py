@@ -44,6 +44,8 @@ EXPECTED_FAMILIES = {
     "dynamo_frontend_gpu_cache_usage_ratio": ("gauge", 1),
     "dynobs_fixture_latency_seconds": ("histogram", 4 + 1 + 2),
     "dynobs_fixture_float": ("counter", 1),
+    # dynobs's own: log records dropped per level, every level present from the start.
+    "dynamo_logging_dropped_records": ("counter", 5),
 }
 
 

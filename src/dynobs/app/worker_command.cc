@@ -24,11 +24,9 @@ constexpr const char* kTarget = "dynobs::worker";
 
 runtime::SystemConfig LoadConfigOrExit(const WorkerOptions& options) {
   env::Reader env(env::ProcessSource());
-  if (auto dyn_log = env.String("DYN_LOG")) {
-    if (auto problem = logging::ConfigureLevel(*dyn_log)) {
-      DYNOBS_LOG(kWarn, kTarget, *problem);
-    }
-  }
+  auto logging_config = logging::LoadLoggingConfig(env);
+  if (!logging_config.ok()) env::ExitWithConfigError(logging_config.status());
+  logging::InitLogging(*logging_config);
   auto config = runtime::LoadSystemConfig(env);
   if (!config.ok()) env::ExitWithConfigError(config.status());
   if (options.system_port) config->port = *options.system_port;

@@ -1,53 +1,86 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
-#include <optional>
-#include <string>
+#include <span>
 #include <string_view>
+
+#include "dynobs/logging/config.h"
+#include "dynobs/logging/field.h"
+#include "dynobs/logging/filter.h"
+#include "dynobs/logging/record.h"
+#include "dynobs/logging/redaction.h"
+#include "dynobs/logging/span_info.h"
+
+// The logging layer (spec §7, issue 3 §1). A log statement:
+//
+//   constexpr const char* kTarget = "dynobs::worker";
+//   DYNOBS_LOG(kInfo, kTarget, "worker started", {"worker_id", id}, {"pid", getpid()});
+//
+// The level is one of kError, kWarn, kInfo, kDebug, kTrace; the target a constant (a string
+// literal or constexpr), the module path that DYN_LOG directives match; each {key, value} a
+// Field (bool, integers, doubles, strings, FieldValue::Json, logging::Payload(text)).
+//
+// Cost: a statement the filter turns away costs two relaxed loads and a compare (its CallSite
+// caches the filter's decision until the filter changes). One that passes takes the time, the
+// current span, formats one line into a reused thread-local buffer and copies it into the async
+// writer's ring under a short lock (a few hundred ns); it never waits for stderr. Fields are
+// evaluated only when the statement passes the filter.
+//
+// Before InitLogging, records go to stderr in the readable format without colours, filtered by
+// `info` plus the fixed directives of spec §7.2.
 
 namespace dynobs::logging {
 
-// Log records in Dynamo's readable shape (spec §7.1):
-//   2026-11-25T03:24:29.123456Z  INFO dynobs::runtime: message key=value
-// written whole to stderr, one line per record, so that lines from many threads never interleave.
-enum class Level : uint8_t { kError = 1, kWarn = 2, kInfo = 3, kDebug = 4, kTrace = 5 };
+// Starts logging with `config`: filter, format, switches, the writer (restarted if running),
+// fatal-signal handlers (once per process, if asked), and logs each of config.warnings once as a
+// WARN record of target dynobs::logging. Call once at start-up; tests may call it again.
+// A flush at normal exit (atexit) is registered the first time logging is used.
+void InitLogging(const LoggingConfig& config);
 
-[[nodiscard]] std::string_view LevelName(Level level);  // "ERROR", "WARN", ...
-// "error", "warn", "info", "debug", "trace" (any case); "warning" as warn.
-[[nodiscard]] std::optional<Level> ParseLevel(std::string_view text);
+// Writes a DYNOBS_LOG statement's record; the macro has checked the filter.
+void Emit(const CallSite& site, std::string_view message, std::initializer_list<Field> fields);
 
-// A typed field, rendered as key=value.
-struct Field {
-  Field(std::string_view k, std::string_view v) : key(k), value(v) {}
-  Field(std::string_view k, const char* v) : key(k), value(v) {}
-  Field(std::string_view k, const std::string& v) : key(k), value(v) {}
-  Field(std::string_view k, int64_t v) : key(k), value(std::to_string(v)) {}
-  Field(std::string_view k, uint64_t v) : key(k), value(std::to_string(v)) {}
-  Field(std::string_view k, int v) : key(k), value(std::to_string(v)) {}
-  Field(std::string_view k, bool v) : key(k), value(v ? "true" : "false") {}
-  std::string_view key;
-  std::string value;
-};
+// A record from code that has no CallSite (bridges such as the metrics diagnostics): checks the
+// filter for `level` and `target`, then writes it in the current span.
+void Log(Level level, std::string_view target, std::string_view message,
+         std::span<const Field> fields, std::string_view file = {}, uint32_t line = 0);
 
-void SetMaxLevel(Level level);
-[[nodiscard]] bool Enabled(Level level);
+// Writes a record that has passed the filter: to the output (through the async writer) and to
+// the record sinks, with sensitive values redacted. The record is used only during the call.
+void Write(const LogRecord& record);
 
-void Write(Level level, std::string_view target, std::string_view message,
-           std::initializer_list<Field> fields = {});
+// Waits until what was logged before the call has been written, for at most `timeout`.
+bool Flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-// Applies DYN_LOG's default level (a bare level word such as `info` or `debug`; `target=level`
-// directives are for the full filter). Returns a description of a word it could not read.
-[[nodiscard]] std::optional<std::string> ConfigureLevel(std::string_view dyn_log);
+// Flushes, then stops the writer thread; records logged afterwards are written synchronously.
+void Shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-// Routes the metrics layer's diagnostics (duplicate series, series limits) into this log.
+// Records the writer dropped since InitLogging because its buffer was full (also counted in
+// dynamo_logging_dropped_records_total{level}).
+[[nodiscard]] uint64_t DroppedRecords(Level level);
+
+// Routes the metrics layer's diagnostics (metrics::Report) into this log: target
+// dynobs::metrics, the severity as the level, the report's fields as string fields.
 void InstallMetricsDiagnostics();
 
 }  // namespace dynobs::logging
 
-#define DYNOBS_LOG(level, target, message, ...)                                                  \
-  do {                                                                                           \
-    if (::dynobs::logging::Enabled(::dynobs::logging::Level::level)) {                           \
-      ::dynobs::logging::Write(::dynobs::logging::Level::level, target, message, {__VA_ARGS__}); \
-    }                                                                                            \
+// True when a statement of `level` at `target` would be written (for fields that are costly to
+// compute). Cached like DYNOBS_LOG's check.
+#define DYNOBS_LOG_ENABLED(level, target)                                                         \
+  ([]() -> bool {                                                                                 \
+    static constinit ::dynobs::logging::CallSite dynobs_log_site(::dynobs::logging::Level::level, \
+                                                                 target);                         \
+    return dynobs_log_site.Enabled();                                                             \
+  }())
+
+#define DYNOBS_LOG(level, target, message, ...)                                                   \
+  do {                                                                                            \
+    static constinit ::dynobs::logging::CallSite dynobs_log_site(::dynobs::logging::Level::level, \
+                                                                 target, __FILE__, __LINE__);     \
+    if (dynobs_log_site.Enabled()) {                                                              \
+      ::dynobs::logging::Emit(dynobs_log_site, message, {__VA_ARGS__});                           \
+    }                                                                                             \
   } while (0)

@@ -32,4 +32,13 @@ class RecordSink {
   virtual void OnRecord(const LogRecord& record) = 0;
 };
 
+// Adds a sink; every later record that passes the filter reaches it, on the emitting thread,
+// with sensitive field values already replaced (redaction.h). The sink must outlive its
+// registration. At most 8 sinks. Records that a sink itself logs from OnRecord go to the log
+// output but not back to the sinks. Thread-safe (a relaxed load per record when none is set).
+void AddRecordSink(RecordSink* sink);
+// Removes a sink added before (tests, shutdown). A record being delivered at that moment may
+// still reach it; the caller keeps the sink alive until such a record has been delivered.
+void RemoveRecordSink(RecordSink* sink);
+
 }  // namespace dynobs::logging

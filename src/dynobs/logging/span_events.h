@@ -22,4 +22,7 @@ void EmitSpanFirstEntry(const SpanInfo& span, Level level);
 // entered) and `time.duration_us` (their sum), in whole microseconds.
 void EmitSpanClosed(const SpanInfo& span, Level level, int64_t busy_ns, int64_t idle_ns);
 
+// The DYN_LOGGING_SPAN_EVENTS switch; InitLogging sets it (off by default). A relaxed store.
+void SetSpanEventsEnabled(bool enabled);
+
 }  // namespace dynobs::logging
