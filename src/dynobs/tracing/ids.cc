@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -48,17 +49,23 @@ bool AllZero(const std::array<uint8_t, N>& bytes) {
   return true;
 }
 
+// Bumped in a forked child, so that each thread's generator reseeds instead of repeating the
+// parent's sequence (a child inherits the forking thread's thread_local state).
+std::atomic<uint64_t> fork_generation{0};
+
+void OnForkChild() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
 // xoshiro256** (Blackman and Vigna): fast, 256 bits of state, seeded per thread from the OS.
 class IdGenerator {
  public:
   IdGenerator() {
-    std::random_device rd;
-    uint64_t mix = static_cast<uint64_t>(
-                       std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                   static_cast<uint64_t>(pthread_self());
-    for (auto& s : state_) {
-      s = (static_cast<uint64_t>(rd()) << 32 | rd()) ^ SplitMix(mix);
-    }
+    static const int registered = pthread_atfork(nullptr, nullptr, OnForkChild);
+    (void)registered;
+    Seed();
+  }
+  // Reseeds when the process forked since the last seeding. A relaxed load on the hot path.
+  void CheckFork() {
+    if (generation_ != fork_generation.load(std::memory_order_relaxed)) Seed();
   }
   uint64_t Next() {
     const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
@@ -73,6 +80,18 @@ class IdGenerator {
   }
 
  private:
+  void Seed() {
+    generation_ = fork_generation.load(std::memory_order_relaxed);
+    std::random_device rd;
+    uint64_t mix =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        static_cast<uint64_t>(pthread_self());
+    for (auto& s : state_) {
+      uint64_t hi = rd();
+      uint64_t lo = rd();
+      s = (hi << 32 | lo) ^ SplitMix(mix);
+    }
+  }
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   static uint64_t SplitMix(uint64_t& x) {
     uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -81,17 +100,34 @@ class IdGenerator {
     return z ^ (z >> 31);
   }
   uint64_t state_[4];
+  uint64_t generation_ = 0;
 };
 
 IdGenerator& Generator() {
   thread_local IdGenerator generator;
+  generator.CheckFork();
   return generator;
 }
 
-uint64_t NonZero() {
+uint64_t NonZero(IdGenerator& gen) {
   uint64_t v = 0;
-  while (v == 0) v = Generator().Next();
+  while (v == 0) v = gen.Next();
   return v;
+}
+
+bool IsHexRun(std::string_view text, size_t pos, size_t n) {
+  if (pos + n > text.size()) return false;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (HexValue(text[i]) < 0) return false;
+  }
+  return true;
+}
+
+// 8-4-4-4-12 hex digits with hyphens: exactly 36 characters.
+bool IsHyphenatedUuid(std::string_view t) {
+  return t.size() == 36 && IsHexRun(t, 0, 8) && t[8] == '-' && IsHexRun(t, 9, 4) && t[13] == '-' &&
+         IsHexRun(t, 14, 4) && t[18] == '-' && IsHexRun(t, 19, 4) && t[23] == '-' &&
+         IsHexRun(t, 24, 12);
 }
 
 }  // namespace
@@ -114,8 +150,9 @@ std::optional<SpanId> SpanId::FromHex(std::string_view hex) {
 
 TraceId NewTraceId() {
   TraceId id;
-  uint64_t hi = NonZero();
-  uint64_t lo = Generator().Next();
+  IdGenerator& gen = Generator();
+  uint64_t hi = NonZero(gen);
+  uint64_t lo = gen.Next();
   std::memcpy(id.bytes.data(), &hi, 8);
   std::memcpy(id.bytes.data() + 8, &lo, 8);
   return id;
@@ -123,9 +160,38 @@ TraceId NewTraceId() {
 
 SpanId NewSpanId() {
   SpanId id;
-  uint64_t v = NonZero();
+  uint64_t v = NonZero(Generator());
   std::memcpy(id.bytes.data(), &v, 8);
   return id;
+}
+
+std::string NewUuidV4() {
+  IdGenerator& gen = Generator();
+  std::array<uint8_t, 16> b{};
+  uint64_t hi = gen.Next();
+  uint64_t lo = gen.Next();
+  std::memcpy(b.data(), &hi, 8);
+  std::memcpy(b.data() + 8, &lo, 8);
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // variant 10xx (RFC 9562)
+  std::string hex = ToHexBytes(b);
+  std::string out;
+  out.reserve(36);
+  out.append(hex, 0, 8).append(1, '-').append(hex, 8, 4).append(1, '-');
+  out.append(hex, 12, 4).append(1, '-').append(hex, 16, 4).append(1, '-').append(hex, 20, 12);
+  return out;
+}
+
+bool IsUuid(std::string_view t) {
+  if (t.size() == 32) return IsHexRun(t, 0, 32);
+  if (t.size() == 38 && t.front() == '{' && t.back() == '}') {
+    return IsHyphenatedUuid(t.substr(1, 36));
+  }
+  constexpr std::string_view kUrn = "urn:uuid:";
+  if (t.size() == kUrn.size() + 36 && t.substr(0, kUrn.size()) == kUrn) {
+    return IsHyphenatedUuid(t.substr(kUrn.size()));
+  }
+  return IsHyphenatedUuid(t);
 }
 
 }  // namespace dynobs::tracing

@@ -58,6 +58,10 @@ struct SpanData {
   std::vector<SpanEvent> events;
   StatusCode status_code = StatusCode::kUnset;
   std::string status_message;
+  // What the span's limits dropped (OTLP Span.dropped_attributes_count, dropped_events_count):
+  // at most 128 attributes and 128 events are kept.
+  uint32_t dropped_attributes_count = 0;
+  uint32_t dropped_events_count = 0;
 };
 
 // Where ended, sampled spans go (the batch processor). OnEnd must not block and must not throw;
