@@ -33,71 +33,20 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+
 ARGS = None
 PROTOCOLS = ("grpc", "http/protobuf", "http/json")
 
 
 def ensure_receiver_deps(receiver_dir):
-    """npm ci --omit=dev once; a lock keeps parallel test processes from racing."""
-    digest = hashlib.sha256(os.path.abspath(receiver_dir).encode()).hexdigest()[:16]
-    lock_path = os.path.join(tempfile.gettempdir(), f"dynobs-otlp-receiver-{digest}.lock")
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.isdir(os.path.join(receiver_dir, "node_modules", "@opentelemetry")):
-            return
-        subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"], cwd=receiver_dir,
-                       check=True, stdout=subprocess.DEVNULL, timeout=300)
+    testlib.ensure_receiver_deps(receiver_dir)
 
 
-class Receiver:
-    """receiver.js on 127.0.0.1 with free ports (read back from --ready-file)."""
-
+class Receiver(testlib.OtlpReceiver):
     def __init__(self, *flags):
-        self.dir = tempfile.mkdtemp(prefix="otlp-recv-")
-        self.out = os.path.join(self.dir, "out")
-        ready = os.path.join(self.dir, "ready.json")
-        self.log = open(os.path.join(self.dir, "receiver.log"), "w")
-        self.proc = subprocess.Popen(
-            ["node", os.path.join(ARGS.receiver, "receiver.js"), "--http", "127.0.0.1:0",
-             "--grpc", "127.0.0.1:0", "--out", self.out, "--ready-file", ready, *flags],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(ready):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"receiver did not start: {self.read_log()}")
-            time.sleep(0.05)
-        time.sleep(0.05)  # the file is written in one call; give it a moment to be complete
-        with open(ready) as f:
-            info = json.load(f)
-        self.http = "http://" + info["http"]
-        self.grpc = "http://" + info["grpc"]
-
-    def endpoint(self, protocol):
-        return self.grpc if protocol == "grpc" else self.http
-
-    def read_log(self):
-        self.log.flush()
-        with open(os.path.join(self.dir, "receiver.log")) as f:
-            return f.read()
-
-    def records(self, name):
-        path = os.path.join(self.out, name)
-        if not os.path.exists(path):
-            return []
-        with open(path) as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-    def check(self, script, *args):
-        """Runs check_spans.js / check_logs.js; returns (exit code, output)."""
-        r = subprocess.run(["node", os.path.join(ARGS.receiver, script), self.out, *args],
-                           capture_output=True, text=True, timeout=60)
-        return r.returncode, r.stdout + r.stderr
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(10)
-        self.log.close()
+        super().__init__(ARGS.receiver, *flags)
 
 
 def expect_fields(test, expected, actual, path=""):

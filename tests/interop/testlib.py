@@ -1,5 +1,10 @@
 """Helpers shared by dynobs's Python e2e and interop tests (standard library only)."""
+import fcntl
 import gzip
+import hashlib
+import json
+import signal
+import tempfile
 import os
 import socket
 import subprocess
@@ -100,3 +105,69 @@ class Process:
         if self.proc.stdin:
             self.proc.stdin.close()
         return self.proc.returncode
+
+
+def ensure_receiver_deps(receiver_dir):
+    """npm ci --omit=dev once; a lock keeps parallel test processes from racing."""
+    digest = hashlib.sha256(os.path.abspath(receiver_dir).encode()).hexdigest()[:16]
+    lock_path = os.path.join(tempfile.gettempdir(), f"dynobs-otlp-receiver-{digest}.lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.isdir(os.path.join(receiver_dir, "node_modules", "@opentelemetry")):
+            return
+        subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"], cwd=receiver_dir,
+                       check=True, stdout=subprocess.DEVNULL, timeout=300)
+
+
+class OtlpReceiver:
+    """The OTLP receiver (tests/interop/otlp-receiver: OpenTelemetry's generated decoder) on
+    127.0.0.1 with free ports, read back from its --ready-file."""
+
+    def __init__(self, receiver_dir, *flags):
+        ensure_receiver_deps(receiver_dir)
+        self.receiver_dir = receiver_dir
+        self.dir = tempfile.mkdtemp(prefix="otlp-recv-")
+        self.out = os.path.join(self.dir, "out")
+        ready = os.path.join(self.dir, "ready.json")
+        self.log = open(os.path.join(self.dir, "receiver.log"), "w")
+        self.proc = subprocess.Popen(
+            ["node", os.path.join(receiver_dir, "receiver.js"), "--http", "127.0.0.1:0",
+             "--grpc", "127.0.0.1:0", "--out", self.out, "--ready-file", ready, *flags],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"receiver did not start: {self.read_log()}")
+            time.sleep(0.05)
+        time.sleep(0.05)  # the file is written in one call; give it a moment to be complete
+        with open(ready) as f:
+            info = json.load(f)
+        self.http = "http://" + info["http"]
+        self.grpc = "http://" + info["grpc"]
+
+    def endpoint(self, protocol):
+        return self.grpc if protocol == "grpc" else self.http
+
+    def read_log(self):
+        self.log.flush()
+        with open(os.path.join(self.dir, "receiver.log")) as f:
+            return f.read()
+
+    def records(self, name):
+        path = os.path.join(self.out, name)
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def check(self, script, *args):
+        """Runs check_spans.js / check_logs.js; returns (exit code, output)."""
+        r = subprocess.run(["node", os.path.join(self.receiver_dir, script), self.out, *args],
+                           capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout + r.stderr
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+        self.log.close()

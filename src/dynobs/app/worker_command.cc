@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "dynobs/app/shutdown_signal.h"
+#include "dynobs/app/telemetry.h"
 #include "dynobs/common/env.h"
 #include "dynobs/http/event_loop.h"
 #include "dynobs/logging/log.h"
@@ -22,16 +23,11 @@ namespace {
 
 constexpr const char* kTarget = "dynobs::worker";
 
-runtime::SystemConfig LoadConfigOrExit(const WorkerOptions& options) {
-  env::Reader env(env::ProcessSource());
-  auto logging_config = logging::LoadLoggingConfig(env);
-  if (!logging_config.ok()) env::ExitWithConfigError(logging_config.status());
-  logging::InitLogging(*logging_config);
+runtime::SystemConfig LoadConfigOrExit(const env::Reader& env, const WorkerOptions& options) {
   auto config = runtime::LoadSystemConfig(env);
-  if (!config.ok()) env::ExitWithConfigError(config.status());
+  if (!config.ok()) ExitWithConfigError(config.status());
   if (options.system_port) config->port = *options.system_port;
   if (options.system_host) config->host = *options.system_host;
-  for (const auto& w : config->warnings) DYNOBS_LOG(kWarn, kTarget, w);
   return std::move(*config);
 }
 
@@ -59,13 +55,18 @@ void AddWorkerCommand(CLI::App& app, WorkerOptions& options) {
       "Environment: DYN_SYSTEM_PORT, DYN_SYSTEM_HOST, DYN_SYSTEM_HEALTH_PATH, "
       "DYN_SYSTEM_LIVE_PATH, DYN_SYSTEM_STARTING_HEALTH_STATUS, "
       "DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS, DYN_SYSTEM_METRICS_TOKEN, "
-      "DYN_METRICS_MAX_SERIES_PER_FAMILY, DYN_LOG. See docs/configuration.md.");
+      "DYN_METRICS_MAX_SERIES_PER_FAMILY; logging: DYN_LOG, DYN_LOGGING_JSONL, "
+      "DYN_LOGGING_SPAN_EVENTS, DYN_LOG_USE_LOCAL_TZ, DYN_SDK_DISABLE_ANSI_LOGGING, "
+      "DYN_LOG_PAYLOADS; tracing: OTEL_EXPORT_ENABLED, OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, "
+      "OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLE_RATIO. See docs/configuration.md.");
 }
 
 int RunWorker(const WorkerOptions& options) {
   ShutdownSignal::Block();
-  logging::InstallMetricsDiagnostics();
-  runtime::SystemConfig config = LoadConfigOrExit(options);
+  env::Reader env(env::ProcessSource());
+  runtime::SystemConfig config = LoadConfigOrExit(env, options);  // all settings checked first
+  std::unique_ptr<Telemetry> telemetry = Telemetry::InitOrExit(env);
+  for (const auto& w : config.warnings) DYNOBS_LOG(kWarn, kTarget, w);
   metrics::SetDefaultSeriesLimit(config.max_series_per_family);
 
   auto drt = runtime::DistributedRuntime::Create(
@@ -93,8 +94,7 @@ int RunWorker(const WorkerOptions& options) {
     if (Status s = server->Start(); !s.ok()) {
       // Loud, unlike Dynamo (which goes on without its server): a worker nobody can scrape or
       // probe is a worker an operator cannot see.
-      std::fprintf(stderr, "dynobs: system status server: %s\n", s.message().c_str());
-      return 2;
+      ExitWithConfigError(Status(s.code(), "system status server: " + s.message()));
     }
   } else {
     DYNOBS_LOG(kInfo, kTarget, "system status server disabled (DYN_SYSTEM_PORT=-1)");

@@ -4,6 +4,8 @@
 
 #include "dynobs/common/gzip.h"
 #include "dynobs/logging/log.h"
+#include "dynobs/tracing/propagation.h"
+#include "dynobs/tracing/span.h"
 
 namespace dynobs::runtime {
 namespace {
@@ -36,21 +38,45 @@ SystemStatusServer::SystemStatusServer(http::EventLoop& loop,
 
 SystemStatusServer::~SystemStatusServer() { Stop(std::chrono::milliseconds(0)); }
 
+namespace {
+
+// Dynamo wraps every system route in a DEBUG `http-request` span of target `system_span` (spec
+// §5.1, §8.2): recorded and exported only when DYN_LOG enables that target at DEBUG.
+http::Handler Traced(http::Handler handler) {
+  static constinit tracing::SpanSite kSystemSpan(
+      "http-request", "system_span", logging::Level::kDebug, tracing::SpanKind::kServer);
+  return [handler = std::move(handler)](http::Request&& req, http::Responder respond) {
+    auto span = std::make_shared<tracing::Span>(
+        kSystemSpan, tracing::ExtractContext(tracing::LookupIn(req.headers)));
+    span->SetAttribute("method", req.method);
+    span->SetAttribute("uri", req.target);
+    span->SetAttribute("version", "HTTP/1.1");
+    handler(std::move(req), [span, respond = std::move(respond)](http::Response r) {
+      span->SetAttribute("status", static_cast<int64_t>(r.status));
+      span->End();
+      respond(std::move(r));
+    });
+  };
+}
+
+}  // namespace
+
 http::Router SystemStatusServer::Routes() {
   http::Router router;
-  router.Add("GET", "/metrics", [this](http::Request&& req, const http::Responder& respond) {
-    HandleMetrics(std::move(req), respond);
-  });
+  router.Add("GET", "/metrics", Traced([this](http::Request&& req, const http::Responder& respond) {
+               HandleMetrics(std::move(req), respond);
+             }));
   auto health = [this](http::Request&&, const http::Responder& respond) {
     auto& h = runtime_->health();
     respond(http::Response::Text(h.IsReady() ? 200 : 503, h.HealthBody()));
   };
-  router.Add("GET", options_.health_path, health);
-  if (options_.live_path != "/ready") router.Add("GET", "/ready", health);
-  router.Add("GET", options_.live_path, [this](http::Request&&, const http::Responder& respond) {
-    auto& h = runtime_->health();
-    respond(http::Response::Json(h.IsShuttingDown() ? 503 : 200, h.LiveBody()));
-  });
+  router.Add("GET", options_.health_path, Traced(health));
+  if (options_.live_path != "/ready") router.Add("GET", "/ready", Traced(health));
+  router.Add("GET", options_.live_path,
+             Traced([this](http::Request&&, const http::Responder& respond) {
+               auto& h = runtime_->health();
+               respond(http::Response::Json(h.IsShuttingDown() ? 503 : 200, h.LiveBody()));
+             }));
   return router;
 }
 
