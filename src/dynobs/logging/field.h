@@ -22,15 +22,16 @@ class FieldValue {
 
   FieldValue(bool v) : kind_(Kind::kBool), b_(v) {}  // NOLINT(google-explicit-constructor)
   template <typename T>
-    requires(std::is_integral_v<T> && std::is_signed_v<T> && !std::is_same_v<T, bool>)
-  FieldValue(T v) : kind_(Kind::kInt), i_(v) {}  // NOLINT(google-explicit-constructor)
+  requires(std::is_integral_v<T>&& std::is_signed_v<T> && !std::is_same_v<T, bool>) FieldValue(T v)
+      : kind_(Kind::kInt), i_(v) {}  // NOLINT(google-explicit-constructor)
   template <typename T>
-    requires(std::is_integral_v<T> && std::is_unsigned_v<T> && !std::is_same_v<T, bool>)
-  FieldValue(T v) : kind_(Kind::kUint), u_(v) {}  // NOLINT(google-explicit-constructor)
+  requires(std::is_integral_v<T>&& std::is_unsigned_v<T> && !std::is_same_v<T, bool>)
+      FieldValue(T v)
+      : kind_(Kind::kUint), u_(v) {}                     // NOLINT(google-explicit-constructor)
   FieldValue(double v) : kind_(Kind::kDouble), d_(v) {}  // NOLINT(google-explicit-constructor)
-  FieldValue(std::string_view v)  // NOLINT(google-explicit-constructor)
+  FieldValue(std::string_view v)                         // NOLINT(google-explicit-constructor)
       : kind_(Kind::kString), s_(v) {}
-  FieldValue(const char* v) : FieldValue(std::string_view(v)) {}  // NOLINT
+  FieldValue(const char* v) : FieldValue(std::string_view(v)) {}         // NOLINT
   FieldValue(const std::string& v) : FieldValue(std::string_view(v)) {}  // NOLINT
 
   // A value that is already JSON text (an object, an array, a number...), embedded as is.
