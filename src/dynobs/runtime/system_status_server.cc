@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "dynobs/common/gzip.h"
 #include "dynobs/logging/log.h"
 #include "dynobs/tracing/propagation.h"
 #include "dynobs/tracing/span.h"
@@ -19,22 +18,15 @@ http::ServerOptions ServerOptionsFrom(const SystemStatusServer::Options& o) {
   return s;
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return diff == 0;
-}
-
 }  // namespace
 
 SystemStatusServer::SystemStatusServer(http::EventLoop& loop,
                                        std::shared_ptr<DistributedRuntime> runtime, Options options)
     : runtime_(std::move(runtime)),
       options_(std::move(options)),
-      server_(loop, ServerOptionsFrom(options_), Routes().AsHandler()),
-      render_("metrics-render", options_.max_queued_scrapes) {}
+      metrics_(runtime_->metrics().registry(), {.token = options_.metrics_token,
+                                                .max_queued_scrapes = options_.max_queued_scrapes}),
+      server_(loop, ServerOptionsFrom(options_), Routes().AsHandler()) {}
 
 SystemStatusServer::~SystemStatusServer() { Stop(std::chrono::milliseconds(0)); }
 
@@ -64,7 +56,7 @@ http::Handler Traced(http::Handler handler) {
 http::Router SystemStatusServer::Routes() {
   http::Router router;
   router.Add("GET", "/metrics", Traced([this](http::Request&& req, const http::Responder& respond) {
-               HandleMetrics(std::move(req), respond);
+               metrics_.Handle(req, respond);
              }));
   auto health = [this](http::Request&&, const http::Responder& respond) {
     auto& h = runtime_->health();
@@ -78,48 +70,6 @@ http::Router SystemStatusServer::Routes() {
                respond(http::Response::Json(h.IsShuttingDown() ? 503 : 200, h.LiveBody()));
              }));
   return router;
-}
-
-bool SystemStatusServer::Authorized(const http::Request& request) const {
-  if (!options_.metrics_token) return true;
-  std::string_view auth = request.HeaderValue("Authorization");
-  constexpr std::string_view kScheme = "bearer ";
-  if (auth.size() < kScheme.size()) return false;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(auth[i])) != kScheme[i]) return false;
-  }
-  return ConstantTimeEquals(auth.substr(kScheme.size()), *options_.metrics_token);
-}
-
-void SystemStatusServer::HandleMetrics(http::Request&& request, const http::Responder& respond) {
-  if (!Authorized(request)) {
-    http::Response r = http::Response::Text(401, "Unauthorized");
-    r.headers.push_back({"WWW-Authenticate", "Bearer"});
-    respond(std::move(r));
-    return;
-  }
-  auto format = metrics::NegotiateFormat(request.HeaderValue("Accept"));
-  bool gzip = metrics::AcceptsGzip(request.HeaderValue("Accept-Encoding"));
-  auto task = [this, format, gzip, respond] {
-    metrics::Exposition e = scraper_.Scrape(*runtime_->metrics().registry(), format);
-    http::Response r;
-    r.headers.push_back({"Content-Type", std::string(metrics::ContentType(e.format))});
-    r.headers.push_back({"Vary", "Accept, Accept-Encoding"});
-    if (gzip) {
-      auto z = GzipCompress(e.body);
-      if (z.ok()) {
-        r.headers.push_back({"Content-Encoding", "gzip"});
-        e.body = std::move(*z);
-      }
-    }
-    r.body = std::move(e.body);
-    respond(std::move(r));
-  };
-  if (!render_.TryPost(std::move(task))) {
-    http::Response r = http::Response::Text(503, "Too many scrapes in progress; retry shortly");
-    r.headers.push_back({"Retry-After", "1"});
-    respond(std::move(r));
-  }
 }
 
 Status SystemStatusServer::Start() {

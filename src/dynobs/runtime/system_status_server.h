@@ -6,13 +6,12 @@
 #include <optional>
 #include <string>
 
-#include "dynobs/common/serial_executor.h"
 #include "dynobs/common/status.h"
 #include "dynobs/http/event_loop.h"
 #include "dynobs/http/router.h"
 #include "dynobs/http/server.h"
-#include "dynobs/metrics/exposition.h"
 #include "dynobs/runtime/distributed_runtime.h"
+#include "dynobs/runtime/metrics_endpoint.h"
 
 namespace dynobs::runtime {
 
@@ -51,14 +50,11 @@ class SystemStatusServer {
 
  private:
   [[nodiscard]] http::Router Routes();
-  void HandleMetrics(http::Request&& request, const http::Responder& respond);
-  [[nodiscard]] bool Authorized(const http::Request& request) const;
 
   std::shared_ptr<DistributedRuntime> runtime_;
   Options options_;
-  metrics::Scraper scraper_;  // used only on the render thread
-  http::Server server_;
-  SerialExecutor render_;  // last: joined first, before what its tasks use
+  MetricsEndpoint metrics_;
+  http::Server server_;  // last: stopped first, before what its handlers use
 };
 
 }  // namespace dynobs::runtime
