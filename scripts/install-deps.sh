@@ -14,6 +14,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev  # logging_bench's baseline
   prometheus python3 python3-prometheus-client curl
+  etcd-server etcd-client  # discovery tests start their own etcd on loopback ports
 )
 
 missing=()
@@ -47,5 +48,9 @@ export DEBIAN_FRONTEND=noninteractive
 # start their own server on free loopback ports and do not need it.
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
   "${sudo[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+# Likewise etcd-server's unit on :2379: the discovery tests start their own etcd.
+if command -v systemctl >/dev/null && systemctl is-active --quiet etcd 2>/dev/null; then
+  "${sudo[@]}" systemctl disable --now etcd >/dev/null 2>&1 || true
 fi
 echo "install-deps: done"

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,13 +10,17 @@
 
 namespace dynobs::runtime {
 
-// Namespace, component and endpoint: what callers look instances up by.
+// Namespace, component and endpoint: what callers look instances up by. Each part is 1 to 128
+// characters of [A-Za-z0-9_.-] and does not start with '.', so that it is safe as a file name
+// (file backend) and as a key segment (etcd backend).
 struct EndpointPath {
   std::string namespace_name;
   std::string component;
   std::string endpoint;
   // "namespace/component/endpoint"
   [[nodiscard]] std::string ToString() const;
+  // InvalidArgument naming the first bad part, or OK.
+  [[nodiscard]] Status Validate() const;
   friend bool operator==(const EndpointPath&, const EndpointPath&) = default;
 };
 
@@ -32,21 +37,34 @@ struct ModelInfo {
   friend bool operator==(const ModelInfo&, const ModelInfo&) = default;
 };
 
-// One serving instance of an endpoint, as discovery records it.
+// One serving instance of an endpoint, as discovery records it. A value type.
 struct Instance {
-  EndpointPath path;
-  uint64_t instance_id = 0;
-  std::string address;  // request plane: "host:port"
-  std::optional<ModelInfo> model;
-  int64_t pid = 0;  // for stale-record detection by the file backend
-  std::string hostname;
+  // Largest record ToJson may produce and FromJson accepts; backends refuse bigger ones.
+  static constexpr size_t kMaxRecordBytes = 64 * 1024;
 
-  // The JSON record (keys sorted; instance_id as a decimal number; see docs/discovery.md).
+  EndpointPath path;
+  uint64_t instance_id = 0;  // non-zero
+  std::string address;       // request plane: "host:port"
+  std::optional<ModelInfo> model;
+  int64_t pid = 0;       // for stale-record detection by the file backend; Register fills it if 0
+  std::string hostname;  // Register fills it if empty
+
+  // The JSON record, keys sorted, in the shape of Dynamo's instance JSON plus dynobs's fields:
+  // {"component","endpoint","hostname","instance_id":<u64 number>,"model"?:{...},"namespace",
+  //  "pid","transport":{"tcp":"<address>"}} (docs/discovery.md).
   [[nodiscard]] std::string ToJson() const;
+  // Parses and validates a record. Unknown keys are ignored (newer writers); missing required
+  // keys, wrong types, out-of-range numbers and invalid paths are InvalidArgument.
   static StatusOr<Instance> FromJson(std::string_view json);
+  // What Register checks: a valid path, a non-zero id, an address of 1-255 printable characters
+  // without spaces.
+  [[nodiscard]] Status Validate() const;
   // "namespace/component/endpoint/<instance id in lowercase hex>": the record's key.
   [[nodiscard]] std::string Key() const;
   friend bool operator==(const Instance&, const Instance&) = default;
 };
+
+// Fills pid and hostname with this process's when they are unset.
+void FillProcessIdentity(Instance& instance);
 
 }  // namespace dynobs::runtime
