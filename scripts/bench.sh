@@ -4,7 +4,7 @@
 set -euo pipefail
 bin=${1:?usage: $0 BIN_DIR}
 reps=${BENCH_REPETITIONS:-5}
-for b in metrics_bench status_server_bench otlp_bench logging_bench tracing_bench; do
+for b in metrics_bench status_server_bench otlp_bench logging_bench tracing_bench request_plane_bench; do
   [[ -x $bin/$b ]] || continue
   echo "== $b"
   "$bin/$b" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
