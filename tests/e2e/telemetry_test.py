@@ -28,19 +28,19 @@ class WorkerTelemetry(unittest.TestCase):
         cls.worker = testlib.Process([ARGS.dynobs, "worker"], stdin=None, env={
             "DYN_SYSTEM_PORT": "0", "DYN_SYSTEM_HOST": "127.0.0.1",
             "DYN_LOGGING_JSONL": "1", "DYN_LOG": "info,system_span=debug",
+            "DYN_DISCOVERY_BACKEND": "mem",
             "OTEL_EXPORT_ENABLED": "true", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_ENDPOINT": cls.receiver.http,
             "OTEL_SERVICE_NAME": "dynobs-worker-e2e",
             "OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_BLRP_SCHEDULE_DELAY": "100"})
         line = cls.worker.wait_line(lambda l: "system status server bound to" in l)
         cls.port = int(json.loads(line)["message"].rsplit(":", 1)[1])
+        cls.worker.wait_line(lambda l: "worker started" in l)  # ready from here on
         req = urllib.request.Request(
             f"http://127.0.0.1:{cls.port}/health",
             headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01", "tracestate": "vendor=x"})
-        try:
-            urllib.request.urlopen(req, timeout=5)
-        except urllib.error.HTTPError as e:
-            assert e.code == 503, e.code  # not ready: still a traced request
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 200, r.status
         cls.spans = testlib.wait_for(
             lambda: [s for s in cls.receiver.records("spans.jsonl")
                      if s["traceId"] == TRACE_ID], timeout=20, what="the span at the receiver")
@@ -67,7 +67,7 @@ class WorkerTelemetry(unittest.TestCase):
         attrs = s["attributes"]
         self.assertEqual(attrs["method"], "GET")
         self.assertEqual(attrs["uri"], "/health")
-        self.assertEqual(attrs["status"], 503)
+        self.assertEqual(attrs["status"], 200)
 
     def test_stderr_is_jsonl_in_dynamos_key_order(self):
         lines = [json.loads(l) for l in self.worker.stderr_lines]

@@ -18,7 +18,9 @@ DYNOBS = None
 
 
 def start_worker(env=None, args=()):
-    p = testlib.Process([DYNOBS, "worker", *args], env=env, stdin=None)
+    full = {"DYN_DISCOVERY_BACKEND": "mem"}  # these tests need no other process to find it
+    full.update(env or {})
+    p = testlib.Process([DYNOBS, "worker", *args], env=full, stdin=None)
     return p
 
 
@@ -68,11 +70,13 @@ class WorkerServesStatus(unittest.TestCase):
             self.assertIn(f"# TYPE {family} ", text)
 
     def test_readiness_and_liveness(self):
+        self.worker.wait_line(lambda l: "worker started" in l)  # its endpoints serve
         status, _, body = testlib.http_get(self.base + "/health")
-        self.assertEqual(status, 503)  # DYN_SYSTEM_STARTING_HEALTH_STATUS defaults to notready
-        self.assertRegex(body.decode(), r'^\{"endpoints":\{\},"status":"notready","uptime":'
+        self.assertEqual(status, 200)
+        self.assertRegex(body.decode(), r'^\{"endpoints":\{"generate":"ready","load_metrics":'
+                                        r'"ready"\},"status":"ready","uptime":'
                                         r'\{"nanos":\d+,"secs":\d+\}\}$')
-        self.assertEqual(testlib.http_get(self.base + "/ready")[0], 503)
+        self.assertEqual(testlib.http_get(self.base + "/ready")[0], 200)
         status, _, body = testlib.http_get(self.base + "/live")
         self.assertEqual(status, 200)
         self.assertEqual(body, b'{"message":"Service is live","status":"live"}')
@@ -127,6 +131,22 @@ class WorkerServesStatus(unittest.TestCase):
         t.join()
         self.assertTrue(result["reply"].startswith(b"HTTP/1.1 408"), result["reply"][:80])
         self.assertLess(result["elapsed"], 20)
+
+
+class WorkerReadiness(unittest.TestCase):
+    def test_not_ready_while_a_required_endpoint_is_missing(self):
+        w = start_worker({"DYN_SYSTEM_PORT": "0", "DYN_SYSTEM_HOST": "127.0.0.1",
+                          "DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS": '["generate","prefill"]'})
+        try:
+            port = bound_port(w)
+            w.wait_line(lambda l: "worker started" in l)
+            status, _, body = testlib.http_get(f"http://127.0.0.1:{port}/health")
+            self.assertEqual(status, 503)
+            self.assertRegex(body.decode(), r'^\{"endpoints":\{"generate":"ready","load_metrics":'
+                                            r'"ready"\},"status":"notready",')
+            self.assertEqual(testlib.http_get(f"http://127.0.0.1:{port}/live")[0], 200)
+        finally:
+            w.stop()
 
 
 class WorkerConfiguration(unittest.TestCase):

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "dynobs/app/call_command.h"
 #include "dynobs/app/tracecontext_test_service.h"
 #include "dynobs/app/worker_command.h"
 
@@ -18,10 +19,13 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   dynobs::app::WorkerOptions worker;
   dynobs::app::AddWorkerCommand(app, worker);
+  dynobs::app::CallOptions call;
+  dynobs::app::AddCallCommand(app, call);
   dynobs::app::TracecontextTestServiceOptions tracecontext;
   dynobs::app::AddTracecontextTestServiceCommand(app, tracecontext);
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("worker")) return dynobs::app::RunWorker(worker);
+  if (app.got_subcommand("call")) return dynobs::app::RunCall(call);
   if (app.got_subcommand("tracecontext-test-service")) {
     return dynobs::app::RunTracecontextTestService(tracecontext);
   }

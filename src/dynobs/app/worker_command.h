@@ -1,7 +1,6 @@
 #pragma once
 
-#include <optional>
-#include <string>
+#include "dynobs/app/worker_config.h"
 
 namespace CLI {
 class App;
@@ -9,15 +8,9 @@ class App;
 
 namespace dynobs::app {
 
-// `dynobs worker`: a worker process. For now it serves its system status server (on
-// DYN_SYSTEM_PORT) with the runtime's own metrics; the engine comes with the runtime issue.
-struct WorkerOptions {
-  std::optional<int> system_port;  // overrides DYN_SYSTEM_PORT
-  std::optional<std::string> system_host;
-  int io_threads = 0;  // 0: one per core
-  int shutdown_grace_ms = 5000;
-};
-
+// `dynobs worker`: a worker process (docs/configuration.md, "Worker"): the mock engine behind
+// the `generate` and `load_metrics` request-plane endpoints, registered in discovery, with its
+// system status server and, with DYN_KVBM_METRICS, the KVBM metrics server.
 void AddWorkerCommand(CLI::App& app, WorkerOptions& options);
 int RunWorker(const WorkerOptions& options);
 

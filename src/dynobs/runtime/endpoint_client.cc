@@ -6,8 +6,10 @@ namespace dynobs::runtime {
 
 StatusOr<std::unique_ptr<EndpointClient>> EndpointClient::Create(Discovery& discovery,
                                                                  RequestPlaneClient& client,
-                                                                 EndpointPath path) {
-  std::unique_ptr<EndpointClient> c(new EndpointClient(client, path));
+                                                                 EndpointPath path,
+                                                                 std::string served_endpoint) {
+  if (served_endpoint.empty()) served_endpoint = path.endpoint;
+  std::unique_ptr<EndpointClient> c(new EndpointClient(client, path, std::move(served_endpoint)));
   EndpointClient* raw = c.get();
   auto watch = discovery.Watch(
       path, [raw](const std::vector<Instance>& instances) { raw->Update(instances); });
@@ -16,8 +18,9 @@ StatusOr<std::unique_ptr<EndpointClient>> EndpointClient::Create(Discovery& disc
   return c;
 }
 
-EndpointClient::EndpointClient(RequestPlaneClient& client, EndpointPath path)
-    : client_(client), path_(std::move(path)) {}
+EndpointClient::EndpointClient(RequestPlaneClient& client, EndpointPath path,
+                               std::string served_endpoint)
+    : client_(client), path_(std::move(path)), served_endpoint_(std::move(served_endpoint)) {}
 
 EndpointClient::~EndpointClient() { watch_.reset(); }
 
@@ -52,7 +55,7 @@ StatusOr<std::unique_ptr<StreamHandle>> EndpointClient::Send(const Instance& ins
                                                              RequestHeaders headers,
                                                              std::string body,
                                                              StreamCallbacks callbacks) {
-  return client_.Generate(instance.address, path_.endpoint, std::move(headers), std::move(body),
+  return client_.Generate(instance.address, served_endpoint_, std::move(headers), std::move(body),
                           std::move(callbacks));
 }
 

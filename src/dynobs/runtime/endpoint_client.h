@@ -21,13 +21,18 @@ namespace dynobs::runtime {
 // instances and opens request-plane streams to one of them, chosen round robin, at random or by
 // instance id. Instances that leave discovery stop being chosen at once.
 //
+// A worker registers its `generate` endpoint; its other endpoints (`load_metrics`) are served at
+// the same address. `served_endpoint` names the endpoint to call on the instances found under
+// `path` (default: path.endpoint).
+//
 // Thread safety: all methods may be called from any thread.
 // Lifetime: the discovery and the request-plane client must outlive this object.
 class EndpointClient {
  public:
   static StatusOr<std::unique_ptr<EndpointClient>> Create(Discovery& discovery,
                                                           RequestPlaneClient& client,
-                                                          EndpointPath path);
+                                                          EndpointPath path,
+                                                          std::string served_endpoint = "");
   ~EndpointClient();
   EndpointClient(const EndpointClient&) = delete;
   EndpointClient& operator=(const EndpointClient&) = delete;
@@ -52,13 +57,14 @@ class EndpointClient {
                                                  std::string body, StreamCallbacks callbacks);
 
  private:
-  EndpointClient(RequestPlaneClient& client, EndpointPath path);
+  EndpointClient(RequestPlaneClient& client, EndpointPath path, std::string served_endpoint);
   void Update(const std::vector<Instance>& instances);
   StatusOr<std::unique_ptr<StreamHandle>> Send(const Instance& instance, RequestHeaders headers,
                                                std::string body, StreamCallbacks callbacks);
 
   RequestPlaneClient& client_;
   const EndpointPath path_;
+  const std::string served_endpoint_;
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   std::vector<Instance> instances_;

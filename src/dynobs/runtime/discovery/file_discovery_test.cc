@@ -121,7 +121,11 @@ TEST(FileDiscoveryTest, WatchSeesOtherObjectsComeAndGo) {
   handle->reset();
 }
 
-TEST(FileDiscoveryTest, RecordOfAKilledProcessIsIgnoredAndRemoved) {
+// Reaped or not: a killed worker's parent may not have waited for it yet (a zombie).
+class KilledWorkerTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(KilledWorkerTest, RecordOfAKilledProcessIsIgnoredAndRemoved) {
+  const bool reap_first = GetParam();
   TempDir dir;
   auto a = Open(dir.path());
   WatchRecorder recorder;
@@ -143,12 +147,19 @@ TEST(FileDiscoveryTest, RecordOfAKilledProcessIsIgnoredAndRemoved) {
   ASSERT_EQ(c, 'y');
   ASSERT_TRUE(recorder.WaitForIds({42}));
   ASSERT_EQ(::kill(child, SIGKILL), 0);
-  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  if (reap_first) {
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  }
   ASSERT_TRUE(recorder.WaitForIds({}));
+  if (!reap_first) {
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  }
   EXPECT_FALSE(std::filesystem::exists(RecordPath(dir.path(), 42)));
   ::close(ready[0]);
   ::close(ready[1]);
 }
+
+INSTANTIATE_TEST_SUITE_P(ReapedOrZombie, KilledWorkerTest, ::testing::Bool());
 
 TEST(FileDiscoveryTest, RecordWithADeadPidIsStale) {
   TempDir dir;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <set>
@@ -223,6 +224,26 @@ RecordDir::Verdict RecordDir::ReadOne(const std::string& dir, const std::string&
   return Liveness(out, identity.mtime_ns, why);
 }
 
+namespace {
+
+// True when `pid` exists only as a zombie: killed, not yet reaped by its parent. Its record is
+// as dead as its process (kill(pid, 0) still succeeds on a zombie).
+bool IsZombie(int64_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* close_paren = std::strrchr(buf, ')');  // the command name may hold anything
+  return close_paren != nullptr && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
+}  // namespace
+
 RecordDir::Verdict RecordDir::Liveness(const Instance& instance, int64_t mtime_ns,
                                        std::string& why) const {
   int64_t age_ns = RealtimeNanos() - mtime_ns;
@@ -231,10 +252,15 @@ RecordDir::Verdict RecordDir::Liveness(const Instance& instance, int64_t mtime_n
     return Verdict::kStale;
   }
   // A pid is only meaningful on the host that wrote it.
-  if (instance.hostname == hostname_ && instance.pid > 0 &&
-      ::kill(static_cast<pid_t>(instance.pid), 0) != 0 && errno == ESRCH) {
-    why = fmt::format("pid {} is not alive", instance.pid);
-    return Verdict::kStale;
+  if (instance.hostname == hostname_ && instance.pid > 0) {
+    if (::kill(static_cast<pid_t>(instance.pid), 0) != 0 && errno == ESRCH) {
+      why = fmt::format("pid {} is not alive", instance.pid);
+      return Verdict::kStale;
+    }
+    if (IsZombie(instance.pid)) {
+      why = fmt::format("pid {} has exited (a zombie)", instance.pid);
+      return Verdict::kStale;
+    }
   }
   return Verdict::kLive;
 }
