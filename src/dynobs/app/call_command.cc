@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "dynobs/app/call_load.h"
 #include "dynobs/app/telemetry.h"
 #include "dynobs/common/env.h"
 #include "dynobs/http/event_loop.h"
@@ -140,6 +141,11 @@ void AddCallCommand(CLI::App& app, CallOptions& o) {
   cmd->add_option("--body", o.body, "Raw request JSON; overrides --prompt and --max-tokens");
   cmd->add_option("--requests", o.requests, "Streams to run, one after the other")
       ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--concurrency", o.concurrency,
+                  "Load mode: keep N streams in flight (round robin) and print only a summary "
+                  "line: requests, ok, failed, items, seconds, requests_per_second, "
+                  "items_per_second")
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--interval-ms", o.interval_ms, "Pause between streams")
       ->check(CLI::Range(0, 1 << 30));
   cmd->add_option("--instance", o.instance, "Send to this instance id (hex) only");
@@ -191,6 +197,12 @@ int RunCall(const CallOptions& o) {
     return 1;
   }
   const std::string body = RequestBody(o);
+  if (o.concurrency > 0) {
+    int rc = RunLoad(**client, body, o.requests, o.concurrency);
+    client->reset();
+    loop.Stop();
+    return rc;
+  }
   int failures = 0;
   for (int i = 0; i < o.requests; ++i) {
     if (i > 0 && o.interval_ms > 0) {

@@ -22,6 +22,7 @@ struct CallOptions {
   uint32_t max_tokens = 16;
   int requests = 1;
   int interval_ms = 0;   // pause between streams
+  int concurrency = 0;   // > 0: closed-loop load, a summary line only (call_load.h)
   std::string instance;  // hex instance id: direct routing
   std::string router = "round_robin";
   int cancel_after = 0;    // cancel each stream after this many items; 0: never

@@ -228,6 +228,10 @@ void AddWorkerCommand(CLI::App& app, WorkerOptions& o) {
                 "Longest prompt accepted before it reaches the engine")
       ->check(CLI::Range(1, 1 << 24))
       ->group("Request plane");
+  g->add_flag("--no-observability", o.no_observability,
+              "For benchmarks: serve without work-handler metrics, handle_payload spans and "
+              "request logs (the baseline of their cost)")
+      ->group("Request plane");
 
   g->add_option("--system-port", o.system_port,
                 "System status server port: -1 off, 0 a free port (logged), 1..65535. "

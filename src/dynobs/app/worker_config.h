@@ -53,6 +53,8 @@ struct WorkerOptions {
   uint32_t max_concurrent_streams = 1024;
   uint32_t max_request_mib = 16;
   uint32_t max_prompt_tokens = 131072;
+  // Benchmarks only: no work-handler metrics, handle_payload spans or lifecycle logs.
+  bool no_observability = false;
 };
 
 // DYN_KVBM_METRICS (truthy: serve kvbm_* on their own port) and DYN_KVBM_METRICS_PORT (default

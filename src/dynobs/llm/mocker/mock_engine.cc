@@ -47,9 +47,14 @@ class MockEngine::Core : public std::enable_shared_from_this<MockEngine::Core> {
   [[nodiscard]] const Config& config() const { return config_; }
 
  private:
-  using Delivery = std::pair<OutputCallback, TokenOutput>;
+  // Shared, so that an output's delivery copies a pointer, not the callback.
+  using SharedCallback = std::shared_ptr<const OutputCallback>;
+  using Delivery = std::pair<SharedCallback, TokenOutput>;
   void StartIterating();  // caller holds mu_
   void Iterate();
+  // Delivers the previous iteration's outputs and runs the next; false when there is nothing
+  // left to run. `duration_ms` gets how long the iteration takes.
+  bool IterateOnce(double* duration_ms);
   void DeliverPending();
   void PublishLoad();  // caller holds mu_
 
@@ -59,7 +64,7 @@ class MockEngine::Core : public std::enable_shared_from_this<MockEngine::Core> {
   asio::steady_timer timer_;  // used on the strand only
   mutable std::mutex mu_;
   Scheduler scheduler_;
-  std::unordered_map<uint64_t, OutputCallback> callbacks_;
+  std::unordered_map<uint64_t, SharedCallback> callbacks_;
   std::vector<Delivery> pending_;  // strand only: outputs delivered after the iteration's wait
   KvEventListener kv_listener_;
   bool iterating_ = false;
@@ -97,14 +102,14 @@ Status MockEngine::Core::Submit(GenerationRequest request, OutputCallback on_out
   if (stopped_) return UnavailableError("the engine is stopped");
   uint64_t id = request.id;
   if (Status s = scheduler_.Add(std::move(request)); !s.ok()) return s;
-  callbacks_[id] = std::move(on_output);
+  callbacks_[id] = std::make_shared<const OutputCallback>(std::move(on_output));
   PublishLoad();
   StartIterating();
   return Status::Ok();
 }
 
 void MockEngine::Core::Cancel(uint64_t id) {
-  OutputCallback callback;
+  SharedCallback callback;
   {
     std::lock_guard lock(mu_);
     if (!scheduler_.Cancel(id)) return;
@@ -117,7 +122,7 @@ void MockEngine::Core::Cancel(uint64_t id) {
   TokenOutput out;
   out.id = id;
   out.finish = FinishReason::kCancelled;
-  asio::post(strand_, [callback = std::move(callback), out] { callback(out); });
+  asio::post(strand_, [callback = std::move(callback), out] { (*callback)(out); });
 }
 
 void MockEngine::Core::SetKvEventListener(KvEventListener listener) {
@@ -160,12 +165,34 @@ void MockEngine::Core::DeliverPending() {
       std::lock_guard lock(mu_);
       if (!callbacks_.contains(output.id)) continue;
     }
-    callback(output);
+    (*callback)(output);
   }
 }
 
-// One iteration: deliver what the previous one produced, plan the next, wait for its duration.
+// Iterations run one per event-loop turn, after their duration. Zero-delay iterations (no
+// duration) run in bursts of kZeroDelayBurst per turn: their outputs then leave together, in
+// one write per stream, as they would when a real engine outpaces the socket.
+constexpr int kZeroDelayBurst = 16;
+
 void MockEngine::Core::Iterate() {
+  for (int burst = 1;; ++burst) {
+    double duration_ms = 0;
+    if (!IterateOnce(&duration_ms)) return;
+    if (duration_ms > 0) {
+      auto delay = std::chrono::duration<double, std::milli>(duration_ms);
+      timer_.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
+      timer_.async_wait(
+          [self = shared_from_this()](boost::system::error_code) { self->Iterate(); });
+      return;
+    }
+    if (burst == kZeroDelayBurst) {
+      asio::post(strand_, [self = shared_from_this()] { self->Iterate(); });
+      return;
+    }
+  }
+}
+
+bool MockEngine::Core::IterateOnce(double* duration_ms) {
   DeliverPending();
   StepResult step;
   std::vector<KvEvent> events;
@@ -174,7 +201,7 @@ void MockEngine::Core::Iterate() {
     std::lock_guard lock(mu_);
     if (stopped_ || (scheduler_.running() == 0 && scheduler_.waiting() == 0)) {
       iterating_ = false;
-      return;
+      return false;
     }
     step = scheduler_.Step();
     for (TokenOutput& out : step.outputs) {
@@ -191,13 +218,8 @@ void MockEngine::Core::Iterate() {
     preemptions_.fetch_add(step.preempted, std::memory_order_relaxed);
   }
   if (listener && !events.empty()) listener(events);
-  auto delay = std::chrono::duration<double, std::milli>(step.duration_ms);
-  if (step.duration_ms <= 0) {
-    asio::post(strand_, [self = shared_from_this()] { self->Iterate(); });
-    return;
-  }
-  timer_.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code) { self->Iterate(); });
+  *duration_ms = step.duration_ms;
+  return true;
 }
 
 MockEngine::Load MockEngine::Core::load() const {
