@@ -254,14 +254,22 @@ class WorkerFaultTest(unittest.TestCase):
         self.assertEqual({e["instance"] for e in ends(lines)}, {survivor.worker_id})
 
     def test_sigterm_deregisters_first_and_ends_streams_within_the_grace(self):
-        w = self.start("--shutdown-grace-ms", "500")
+        w = self.start("--shutdown-grace-ms", "1500")
         caller = testlib.Process([DYNOBS, "call", "--max-tokens", "30000"], env=self.env,
                                  stdin=None)
         caller.wait_line(lambda l: '"item"' in l, stream="stdout")
+        base = f"http://127.0.0.1:{w.system_port}"
+        self.assertEqual(testlib.http_get(base + "/health")[0], 200)
         start = time.monotonic()
         w.process.proc.send_signal(signal.SIGTERM)
+        # While it drains: neither ready nor live, and no longer in discovery.
+        testlib.wait_for(lambda: testlib.http_get(base + "/health")[0] == 503, timeout=1)
+        self.assertEqual(testlib.http_get(base + "/live")[0], 503)
+        rc, lines, _ = call(self.env, "--wait-instances", "0", "--max-tokens", "1")
+        self.assertEqual(rc, 1)
+        self.assertEqual(ends(lines)[0]["status"], "UNAVAILABLE")  # no instance to call
         self.assertEqual(w.process.proc.wait(10), 0)
-        self.assertLess(time.monotonic() - start, 3.0)
+        self.assertLess(time.monotonic() - start, 4.0)
         line = caller.wait_line(lambda l: '"status"' in l, stream="stdout", timeout=5)
         self.assertNotEqual(json.loads(line)["status"], "OK")
         log = "".join(w.process.stderr_lines)
@@ -348,6 +356,12 @@ class WorkerFaultTest(unittest.TestCase):
         self.assertEqual(p.proc.wait(10), 2)
         p.stop()
         self.assertIn("--block-size", "".join(p.stderr_lines))
+        for argv in (["--block-size", "many"], ["--no-such-flag"],
+                     ["--request-plane-port", "70000"]):
+            p = testlib.Process([DYNOBS, "worker", *argv], env=self.env, stdin=None)
+            self.assertEqual(p.proc.wait(10), 2, argv)
+            p.stop()
+            self.assertTrue(p.stderr_lines, argv)
 
 
 class Etcd:

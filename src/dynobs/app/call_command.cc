@@ -62,15 +62,15 @@ class Call {
     auto future = ended_.get_future();
     if (limit.count() > 0 && future.wait_for(limit) != std::future_status::ready) Cancel();
     Status end = future.get();
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
+    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
     boost::json::object line{{"request", index_},
                              {"instance", instance_},
                              {"status", std::string(StatusCodeName(end.code()))},
                              {"message", end.message()},
                              {"items", items_},
-                             {"elapsed_ms", ms},
+                             {"elapsed_us", us},
                              {"trace_id", trace_id}};
     PrintLine(line);
     return end;
@@ -125,7 +125,7 @@ void AddCallCommand(CLI::App& app, CallOptions& o) {
       "Call a worker endpoint found through discovery (DYN_DISCOVERY_BACKEND, DYN_DISCOVERY_DIR, "
       "ETCD_ENDPOINTS) and print each response item and each stream's end as a JSON line: "
       "{\"request\",\"instance\",\"item\"} ... {\"request\",\"instance\",\"status\",\"message\","
-      "\"items\",\"elapsed_ms\",\"trace_id\"}. Exit status 0 when every stream ended OK (or "
+      "\"items\",\"elapsed_us\",\"trace_id\"}. Exit status 0 when every stream ended OK (or "
       "CANCELLED by --cancel-after/--duration-ms), 1 otherwise, 2 for bad settings.");
   cmd->option_defaults()->always_capture_default();
   cmd->add_option("--namespace", o.namespace_name, "Namespace of the endpoint");
@@ -143,8 +143,8 @@ void AddCallCommand(CLI::App& app, CallOptions& o) {
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--concurrency", o.concurrency,
                   "Load mode: keep N streams in flight (round robin) and print only a summary "
-                  "line: requests, ok, failed, items, seconds, requests_per_second, "
-                  "items_per_second")
+                  "line: requests, ok, failed, items, elapsed_ms, requests_per_second, "
+                  "items_per_second, first_error")
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--interval-ms", o.interval_ms, "Pause between streams")
       ->check(CLI::Range(0, 1 << 30));
@@ -156,7 +156,7 @@ void AddCallCommand(CLI::App& app, CallOptions& o) {
   cmd->add_option("--duration-ms", o.duration_ms, "Cancel each stream after this long")
       ->check(CLI::Range(0, 1 << 30));
   cmd->add_option("--wait-instances", o.wait_instances,
-                  "Wait for this many instances before calling")
+                  "Wait for this many instances before calling (with --instance: for that one)")
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--wait-ms", o.wait_ms, "How long to wait for them")
       ->check(CLI::Range(0, 1 << 30));
@@ -189,8 +189,14 @@ int RunCall(const CallOptions& o) {
   auto client = runtime::EndpointClient::Create(
       **discovery, plane, {o.namespace_name, o.component, o.discover}, o.endpoint);
   if (!client.ok()) ExitWithConfigError(client.status());
-  if (o.wait_instances > 0 &&
-      !(*client)->WaitForInstances(o.wait_instances, std::chrono::milliseconds(o.wait_ms))) {
+  if (direct != 0) {
+    if (!(*client)->WaitForInstance(direct, std::chrono::milliseconds(o.wait_ms))) {
+      std::fprintf(stderr, "dynobs call: instance %s of %s not found after %d ms\n",
+                   o.instance.c_str(), (*client)->path().ToString().c_str(), o.wait_ms);
+      return 1;
+    }
+  } else if (o.wait_instances > 0 &&
+             !(*client)->WaitForInstances(o.wait_instances, std::chrono::milliseconds(o.wait_ms))) {
     std::fprintf(stderr, "dynobs call: %zu of %d instances of %s after %d ms\n",
                  (*client)->instances().size(), o.wait_instances,
                  (*client)->path().ToString().c_str(), o.wait_ms);

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
@@ -110,15 +111,17 @@ int RunLoad(runtime::EndpointClient& client, const std::string& body, int reques
   Load load(client, body, requests);
   auto start = std::chrono::steady_clock::now();
   load.Run(concurrency);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  boost::json::object summary{{"requests", requests},
-                              {"ok", load.ok()},
-                              {"failed", load.failed()},
-                              {"items", load.items()},
-                              {"seconds", seconds},
-                              {"requests_per_second", requests / seconds},
-                              {"items_per_second", static_cast<double>(load.items()) / seconds},
-                              {"first_error", load.first_error()}};
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  boost::json::object summary{
+      {"requests", requests},
+      {"ok", load.ok()},
+      {"failed", load.failed()},
+      {"items", load.items()},
+      {"elapsed_ms", std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()},
+      {"requests_per_second", std::llround(requests / seconds)},
+      {"items_per_second", std::llround(static_cast<double>(load.items()) / seconds)},
+      {"first_error", load.first_error()}};
   std::string line = boost::json::serialize(summary);
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);

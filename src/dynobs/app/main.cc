@@ -23,7 +23,12 @@ int Run(int argc, char** argv) {
   dynobs::app::AddCallCommand(app, call);
   dynobs::app::TracecontextTestServiceOptions tracecontext;
   dynobs::app::AddTracecontextTestServiceCommand(app, tracecontext);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a bad flag exits 2, as a bad setting in the environment does.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (app.got_subcommand("worker")) return dynobs::app::RunWorker(worker);
   if (app.got_subcommand("call")) return dynobs::app::RunCall(call);
   if (app.got_subcommand("tracecontext-test-service")) {

@@ -312,6 +312,7 @@ int RunWorker(const WorkerOptions& options) {
                                      .advertise_host = options.advertise_host,
                                      .max_request_bytes = size_t{options.max_request_mib} << 20,
                                      .max_concurrent_streams = options.max_concurrent_streams,
+                                     .observability = !options.no_observability,
                                      .registry = drt->metrics().registry()});
   // Both endpoints carry the `model` label, as Dynamo's backends add it (one family, one label
   // set).
@@ -360,6 +361,10 @@ int RunWorker(const WorkerOptions& options) {
 
   int sig = ShutdownSignal::Wait();
   DYNOBS_LOG(kInfo, kTarget, "shutting down", {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"});
+  // Not ready from now on (Dynamo sets its endpoints NotReady when their loops end), not live.
+  drt->health().SetEndpointStatus(options.endpoint, health::HealthStatus::kNotReady);
+  drt->health().SetEndpointStatus("load_metrics", health::HealthStatus::kNotReady);
+  drt->health().SetSystemStatus(health::HealthStatus::kNotReady);
   drt->health().SetShuttingDown();
   registration.Deregister();  // first: callers stop choosing this worker
   publisher.Stop();           // subscribers end cleanly

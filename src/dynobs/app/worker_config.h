@@ -68,7 +68,8 @@ struct KvbmSettings {
 
 // The mock engine's configuration from the options; `disk_dir` is the directory to use for G3
 // (the caller creates it when the options name none). InvalidArgument naming the flag when the
-// combination cannot work (for example a block size of 0, or a G1 too small for one sequence).
+// combination cannot work (for example a block size of 0). A request too big for G1 fails on
+// its own, with RESOURCE_EXHAUSTED.
 [[nodiscard]] StatusOr<llm::mocker::MockEngine::Config> EngineConfigFrom(
     const WorkerOptions& options, const std::string& disk_dir);
 

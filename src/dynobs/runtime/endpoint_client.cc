@@ -1,5 +1,7 @@
 #include "dynobs/runtime/endpoint_client.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace dynobs::runtime {
@@ -43,6 +45,14 @@ std::vector<Instance> EndpointClient::instances() const {
 bool EndpointClient::WaitForInstances(size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return changed_.wait_for(lock, timeout, [&] { return instances_.size() >= n; });
+}
+
+bool EndpointClient::WaitForInstance(uint64_t id, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, timeout, [&] {
+    return std::any_of(instances_.begin(), instances_.end(),
+                       [&](const Instance& i) { return i.instance_id == id; });
+  });
 }
 
 void EndpointClient::OnInstancesChanged(

@@ -41,6 +41,8 @@ class EndpointClient {
   [[nodiscard]] std::vector<Instance> instances() const;
   // Waits until at least `n` instances are known; false after `timeout`.
   [[nodiscard]] bool WaitForInstances(size_t n, std::chrono::milliseconds timeout) const;
+  // Waits until the instance `id` is known; false after `timeout`.
+  [[nodiscard]] bool WaitForInstance(uint64_t id, std::chrono::milliseconds timeout) const;
   // Runs `callback` with the new set each time it changes (after this client saw it).
   void OnInstancesChanged(std::function<void(const std::vector<Instance>&)> callback);
 

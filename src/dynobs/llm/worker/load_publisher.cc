@@ -1,5 +1,7 @@
 #include "dynobs/llm/worker/load_publisher.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,14 +31,23 @@ class LoadPublisher::Core : public std::enable_shared_from_this<LoadPublisher::C
     Tick();
   }
 
-  void Subscribe(std::shared_ptr<runtime::ResponseStream> stream) {
-    std::lock_guard lock(mu_);
-    if (stopped_) {
-      stream->Fail(UnavailableError("the worker is shutting down"));
-      return;
+  void Subscribe(const std::shared_ptr<runtime::ResponseStream>& stream) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) {
+        stream->Fail(UnavailableError("the worker is shutting down"));
+        return;
+      }
+      if (!stream->Send(LoadJson(engine_.load()))) return;
+      subscribers_.push_back(stream);
     }
-    if (!stream->Send(LoadJson(engine_.load()))) return;
-    subscribers_.push_back(std::move(stream));
+    // Outside the lock: it runs at once if the subscriber is already gone. A subscriber that
+    // leaves is removed now (no event is lost for it, none is counted as dropped).
+    std::weak_ptr<Core> weak = shared_from_this();
+    runtime::ResponseStream* raw = stream.get();
+    stream->OnCancel([weak, raw] {
+      if (auto self = weak.lock()) self->Unsubscribe(raw);
+    });
   }
 
   void Stop() {
@@ -49,6 +60,20 @@ class LoadPublisher::Core : public std::enable_shared_from_this<LoadPublisher::C
     engine_.SetKvEventListener(nullptr);
     for (auto& s : subs) s->Finish();
     asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+
+  void Unsubscribe(runtime::ResponseStream* stream) {
+    if (in_broadcast_) return;  // refused by Broadcast on this thread: it drops and counts it
+    std::shared_ptr<runtime::ResponseStream> gone;
+    {
+      std::lock_guard lock(mu_);
+      auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
+                             [&](const auto& s) { return s.get() == stream; });
+      if (it == subscribers_.end()) return;
+      gone = std::move(*it);
+      subscribers_.erase(it);
+    }
+    gone->Fail(CancelledError("the subscriber left"));
   }
 
   size_t subscribers() const {
@@ -81,13 +106,35 @@ class LoadPublisher::Core : public std::enable_shared_from_this<LoadPublisher::C
   }
 
   // Sends `item` to every subscriber; those that refuse it are dropped (their loss counted).
+  // Sends happen outside the lock: a refused Send runs the stream's OnCancel callbacks, which
+  // take it (Unsubscribe).
   void Broadcast(const std::string& item, size_t events) {
-    std::lock_guard lock(mu_);
-    std::erase_if(subscribers_, [&](const std::shared_ptr<runtime::ResponseStream>& s) {
-      if (s->Send(item)) return false;
+    std::vector<std::shared_ptr<runtime::ResponseStream>> targets;
+    {
+      std::lock_guard lock(mu_);
+      targets = subscribers_;
+    }
+    std::vector<runtime::ResponseStream*> refused;
+    in_broadcast_ = true;  // a Send refused as too slow runs OnCancel here: this loop handles it
+    for (const auto& s : targets) {
+      if (s->cancelled()) continue;  // it left; its OnCancel removes it
+      if (!s->Send(item)) refused.push_back(s.get());
+    }
+    in_broadcast_ = false;
+    if (refused.empty()) return;
+    std::vector<std::shared_ptr<runtime::ResponseStream>> dropped;
+    {
+      std::lock_guard lock(mu_);
+      std::erase_if(subscribers_, [&](std::shared_ptr<runtime::ResponseStream>& s) {
+        if (std::find(refused.begin(), refused.end(), s.get()) == refused.end()) return false;
+        dropped.push_back(std::move(s));
+        return true;
+      });
+    }
+    for (const auto& s : dropped) {
       dropped_.Inc(events);
-      return true;
-    });
+      s->Fail(ResourceExhaustedError("the subscriber could not take the worker's events"));
+    }
   }
 
   void PublishEvents(const std::vector<mocker::KvEvent>& events) {
@@ -115,10 +162,13 @@ class LoadPublisher::Core : public std::enable_shared_from_this<LoadPublisher::C
   asio::steady_timer timer_;  // on its own strand
   std::string last_load_;     // timer strand only
   std::atomic<uint64_t> next_event_id_{1};
+  static thread_local bool in_broadcast_;
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<runtime::ResponseStream>> subscribers_;
   bool stopped_ = false;
 };
+
+thread_local bool LoadPublisher::Core::in_broadcast_ = false;
 
 LoadPublisher::LoadPublisher(http::EventLoop& loop, mocker::MockEngine& engine, uint64_t worker_id,
                              const metrics::MetricsScope& component_scope,

@@ -151,6 +151,27 @@ TEST_F(LoadPublisherTest, EventsASubscriberCannotTakeAreCountedAsDropped) {
   EXPECT_NE(Dropped(), "absent");
 }
 
+TEST_F(LoadPublisherTest, ASubscriberThatLeavesIsRemovedAtOnceWithoutDrops) {
+  Start();
+  StreamCollector sub;
+  auto h = client_->Generate(server_->address(), "load_metrics", {}, "{}", sub.Callbacks());
+  ASSERT_TRUE(sub.WaitFirst());
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (publisher_->subscribers() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(publisher_->subscribers(), 1u);
+  h->Cancel();
+  deadline = std::chrono::steady_clock::now() + kWait;
+  while (publisher_->subscribers() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(publisher_->subscribers(), 0u);  // no event needed to notice
+  EXPECT_TRUE(server_->WaitIdle(kWait));     // the stream is over: not in flight
+  Generate(LongText(40));                    // events with nobody to take them
+  EXPECT_EQ(Dropped(), "0");
+}
+
 TEST_F(LoadPublisherTest, StopEndsSubscriptionsAndRefusesNewOnes) {
   Start();
   StreamCollector sub;
