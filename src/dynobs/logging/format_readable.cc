@@ -121,8 +121,15 @@ char* WriteValue(char* p, const FieldValue& v) {
   return WriteText(p, v.as_string(), NeedsQuotes(v.as_string()));
 }
 
-void WriteFields(std::span<const Field> fields, LineBuffer* out) {
+// Writes ` key=value` per field; a field whose key is in `shadowed` (the event's own fields, for
+// the span's) is left out: the event's value is the one shown, once.
+void WriteFields(std::span<const Field> fields, LineBuffer* out,
+                 std::span<const Field> shadowed = {}) {
   for (const Field& f : fields) {
+    if (std::any_of(shadowed.begin(), shadowed.end(),
+                    [&](const Field& e) { return e.key == f.key; })) {
+      continue;
+    }
     FieldValue v = IsSensitiveKey(f.key) ? FieldValue(kRedacted) : f.value;
     bool text = v.kind() == FieldValue::Kind::kString || v.kind() == FieldValue::Kind::kJson;
     size_t bound =
@@ -156,7 +163,7 @@ void WriteReadable(const LogRecord& record, const FormatOptions& options, LineBu
   out->Append(": ");
   WriteText(out, record.message);
   WriteFields(record.fields, out);
-  if (record.span != nullptr) WriteFields(record.span->fields, out);
+  if (record.span != nullptr) WriteFields(record.span->fields, out, record.fields);
   out->Push('\n');
 }
 

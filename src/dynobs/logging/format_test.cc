@@ -291,6 +291,17 @@ TEST(ReadableTest, SpanNameBeforeTargetAndSpanFieldsAfterEventFields) {
             "request_id=r1 method=POST uri=/v1/chat/completions\n");
 }
 
+TEST(ReadableTest, ASpanFieldTheEventAlsoHasIsShownOnce) {
+  const Field span_fields[] = {{"request_id", "r1"}, {"endpoint", "generate"}};
+  SpanInfo span = HttpRequestSpan(span_fields);
+  const Field fields[] = {{"request_id", "r1"}};
+  LogRecord r = Record(Level::kInfo, "request received", fields);
+  r.span = &span;
+  EXPECT_EQ(Readable(r),
+            "2026-11-25T03:24:29.123456Z  INFO http-request: dynobs::frontend: request received "
+            "request_id=r1 endpoint=generate\n");
+}
+
 TEST(ReadableTest, QuotesWhenNeededAndEscapesControls) {
   const Field fields[] = {{"a", "two words"},
                           {"b", ""},
