@@ -65,6 +65,13 @@ class LoadPublisherTest : public ::testing::Test {
     auto h = client_->Generate(server_->address(), "generate", {}, r.ToJson(), c.Callbacks());
     ASSERT_TRUE(c.WaitEnd().ok());
   }
+  bool WaitSubscribers(size_t n) const {
+    auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (publisher_->subscribers() != n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return publisher_->subscribers() == n;
+  }
   std::string Dropped() const {
     std::string text = metrics::ScrapeText(*runtime_->registry());
     const std::string name = "dynamo_component_kv_publisher_engines_dropped_events_total{";
@@ -100,16 +107,12 @@ TEST_F(LoadPublisherTest, ASubscriberGetsTheLoadThenKvEvents) {
   EXPECT_EQ(load.at("worker_id").as_int64(), 0xabc);
   EXPECT_EQ(load.at("kv_total_blocks").as_int64(), 64);
   EXPECT_EQ(load.at("kv_used_blocks").as_int64(), 0);
-  auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (publisher_->subscribers() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_EQ(publisher_->subscribers(), 1u);
+  ASSERT_TRUE(WaitSubscribers(1));
 
   Generate(LongText(40));  // 40+ tokens: at least two full blocks stored
   std::vector<uint64_t> stored;
   uint64_t last_event_id = 0;
-  deadline = std::chrono::steady_clock::now() + kWait;
+  auto deadline = std::chrono::steady_clock::now() + kWait;
   while (stored.size() < 2 && std::chrono::steady_clock::now() < deadline) {
     stored.clear();
     for (const auto& item : sub.items()) {
@@ -139,10 +142,7 @@ TEST_F(LoadPublisherTest, EventsASubscriberCannotTakeAreCountedAsDropped) {
   StreamCollector sub;
   auto h = client_->Generate(server_->address(), "load_metrics", {}, "{}", sub.Callbacks());
   ASSERT_TRUE(sub.WaitFirst());
-  auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (publisher_->subscribers() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  ASSERT_TRUE(WaitSubscribers(1));
   Generate(LongText(200));  // ~12 blocks stored in one iteration: over 400 bytes of JSON
   Status end = sub.WaitEnd();
   EXPECT_EQ(end.code(), StatusCode::kResourceExhausted) << end.ToString();
@@ -156,19 +156,11 @@ TEST_F(LoadPublisherTest, ASubscriberThatLeavesIsRemovedAtOnceWithoutDrops) {
   StreamCollector sub;
   auto h = client_->Generate(server_->address(), "load_metrics", {}, "{}", sub.Callbacks());
   ASSERT_TRUE(sub.WaitFirst());
-  auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (publisher_->subscribers() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_EQ(publisher_->subscribers(), 1u);
+  ASSERT_TRUE(WaitSubscribers(1));
   h->Cancel();
-  deadline = std::chrono::steady_clock::now() + kWait;
-  while (publisher_->subscribers() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  EXPECT_EQ(publisher_->subscribers(), 0u);  // no event needed to notice
-  EXPECT_TRUE(server_->WaitIdle(kWait));     // the stream is over: not in flight
-  Generate(LongText(40));                    // events with nobody to take them
+  EXPECT_TRUE(WaitSubscribers(0));        // no event needed to notice
+  EXPECT_TRUE(server_->WaitIdle(kWait));  // the stream is over: not in flight
+  Generate(LongText(40));                 // events with nobody to take them
   EXPECT_EQ(Dropped(), "0");
 }
 
@@ -177,10 +169,7 @@ TEST_F(LoadPublisherTest, StopEndsSubscriptionsAndRefusesNewOnes) {
   StreamCollector sub;
   auto h = client_->Generate(server_->address(), "load_metrics", {}, "{}", sub.Callbacks());
   ASSERT_TRUE(sub.WaitFirst());
-  auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (publisher_->subscribers() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  ASSERT_TRUE(WaitSubscribers(1));
   publisher_->Stop();
   EXPECT_TRUE(sub.WaitEnd().ok());
   StreamCollector late;

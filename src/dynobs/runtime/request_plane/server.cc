@@ -7,7 +7,6 @@
 #include <mutex>
 #include <utility>
 
-#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,6 +16,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "dynobs/http/internal/listen.h"
 #include "dynobs/runtime/request_plane/internal/server_connection.h"
 #include "dynobs/runtime/request_plane/internal/server_state.h"
 
@@ -34,33 +34,8 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kAcceptBackoff{10};
 constexpr std::chrono::seconds kCloseWait{5};
 
-std::string HostPort(const std::string& host, uint16_t port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return v6 ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
-}
-
-StatusOr<uint16_t> Listen(tcp::acceptor& acceptor, const std::string& host, uint16_t port) {
-  const std::string address = HostPort(host, port);
-  error_code ec;
-  tcp::resolver resolver(acceptor.get_executor());
-  const auto endpoints = resolver.resolve(
-      host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || endpoints.empty()) {
-    return UnavailableError("cannot resolve " + address + ": " + ec.message());
-  }
-  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  if (acceptor.open(endpoint.protocol(), ec); ec) {
-    return UnavailableError("cannot open a socket for " + address + ": " + ec.message());
-  }
-  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (acceptor.bind(endpoint, ec); ec) {
-    return UnavailableError("cannot bind " + address + ": " + ec.message());
-  }
-  if (acceptor.listen(tcp::socket::max_listen_connections, ec); ec) {
-    return UnavailableError("cannot listen on " + address + ": " + ec.message());
-  }
-  return acceptor.local_endpoint().port();
-}
+using http::internal::HostPort;
+using http::internal::Listen;
 
 asio::awaitable<void> Accept(std::shared_ptr<tcp::acceptor> acceptor,
                              std::shared_ptr<ServerState> state) {
