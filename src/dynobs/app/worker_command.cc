@@ -121,6 +121,14 @@ class Registration {
   std::thread retry_;
 };
 
+// The worker's readiness: its two endpoints and itself together.
+void SetServing(health::SystemHealth& health, const std::string& generate,
+                health::HealthStatus status) {
+  health.SetEndpointStatus(generate, status);
+  health.SetEndpointStatus("load_metrics", status);
+  health.SetSystemStatus(status);
+}
+
 std::string ChooseDiskDir(const WorkerOptions& options, uint64_t instance_id) {
   std::string base = options.disk_dir;
   if (base.empty()) {
@@ -353,18 +361,14 @@ int RunWorker(const WorkerOptions& options) {
   registration.Start();
   // Serving: both endpoints are Ready (as Dynamo's endpoint registration does with the canary
   // off), and so is the worker, as a Dynamo backend whose generate endpoint is its health target.
-  drt->health().SetEndpointStatus(options.endpoint, health::HealthStatus::kReady);
-  drt->health().SetEndpointStatus("load_metrics", health::HealthStatus::kReady);
-  drt->health().SetSystemStatus(health::HealthStatus::kReady);
+  SetServing(drt->health(), options.endpoint, health::HealthStatus::kReady);
   DYNOBS_LOG(kInfo, kTarget, "worker started", {"worker_id", fmt::format("{:x}", worker_id)},
              {"pid", getpid()}, {"request_plane", plane.address()}, {"model", options.model_name});
 
   int sig = ShutdownSignal::Wait();
   DYNOBS_LOG(kInfo, kTarget, "shutting down", {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"});
   // Not ready from now on (Dynamo sets its endpoints NotReady when their loops end), not live.
-  drt->health().SetEndpointStatus(options.endpoint, health::HealthStatus::kNotReady);
-  drt->health().SetEndpointStatus("load_metrics", health::HealthStatus::kNotReady);
-  drt->health().SetSystemStatus(health::HealthStatus::kNotReady);
+  SetServing(drt->health(), options.endpoint, health::HealthStatus::kNotReady);
   drt->health().SetShuttingDown();
   registration.Deregister();  // first: callers stop choosing this worker
   publisher.Stop();           // subscribers end cleanly
