@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,27 @@ struct Request {
   [[nodiscard]] std::string_view HeaderValue(std::string_view name) const;
 };
 
+// The body of a streamed response (server-sent events, for instance), written by the handler as
+// it produces it. The server has sent the status and headers when the handler gets it; each
+// Write goes out as one chunk (`Transfer-Encoding: chunked`; HTTP/1.0: raw, then the connection
+// closes), End() sends the last chunk.
+//
+// Thread safety: every method may be called from any thread. Write never blocks.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Queues `data` (empty data is ignored). False when the body can take no more: the client has
+  // gone, End() was called, or more than ServerOptions::max_stream_pending_bytes are waiting for
+  // a slow client (the connection is then closed). Stop producing when it returns false.
+  virtual bool Write(std::string data) = 0;
+  // Ends the body. Idempotent. Dropping the last reference to the writer ends it too.
+  virtual void End() = 0;
+  // Runs `callback` once if the client disconnects (or the connection is closed) before the body
+  // ended, at once on this thread if that has happened. Keep it short: it runs on an io thread.
+  virtual void OnClose(std::function<void()> callback) = 0;
+  [[nodiscard]] virtual bool closed() const = 0;
+};
+
 // What a handler answers. The server owns framing: it writes Content-Length and Connection and
 // drops those (and Transfer-Encoding) from `headers`, as well as any header whose name or value
 // holds CR, LF or NUL, or that is 60 KiB or longer. A status outside 200..599 is sent as 500;
@@ -34,6 +56,10 @@ struct Response {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // Set for a streamed body (then `body` is ignored): the server sends the head, then calls this
+  // once, on an io thread, with the writer of the body. Its connection is not timed out while the
+  // body streams (only each write is, by write_timeout).
+  std::function<void(std::shared_ptr<BodyWriter> writer)> stream;
 
   [[nodiscard]] static Response Text(int status, std::string body,
                                      std::string_view content_type = "text/plain; charset=utf-8");

@@ -26,6 +26,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait; over: closed silently
   std::chrono::milliseconds write_timeout{30000};  // for the whole response; over: closed
   size_t max_connections = 1024;                   // over: a new connection is closed at once
+  // A streamed body's bytes waiting for a slow client; over: BodyWriter::Write returns false and
+  // the connection closes.
+  size_t max_stream_pending_bytes = size_t{8} << 20;
 };
 
 // An HTTP/1.1 (and 1.0) server on an EventLoop. Each connection is a coroutine on the loop that

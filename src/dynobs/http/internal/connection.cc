@@ -2,11 +2,15 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -41,7 +45,7 @@ constexpr size_t kBufferSlack = 4096;
 constexpr size_t kMaxFieldBytes = 60 * 1024;
 
 // What the connection is doing; decides what a timeout or Drain() does to it.
-enum class Phase { kIdle, kHead, kBody, kHandling, kWriting, kLinger };
+enum class Phase { kIdle, kHead, kBody, kHandling, kWriting, kStreaming, kLinger };
 // How one request/response exchange leaves the connection.
 enum class Next { kKeepAlive, kLingerAndClose, kClose };
 
@@ -130,6 +134,56 @@ bool ExpectsContinue(const bhttp::request<bhttp::string_body>& message) {
 
 class Session;
 
+// A streamed body between the handler's writer (any thread) and the session (its strand).
+class StreamShared {
+ public:
+  StreamShared(std::weak_ptr<Session> session, bool chunked, size_t limit)
+      : session_(std::move(session)), chunked_(chunked), limit_(limit) {}
+
+  bool Write(std::string_view data);
+  void End();
+  void OnClose(std::function<void()> callback);
+  bool closed() const {
+    std::lock_guard lock(mu_);
+    return gone_ || ended_;
+  }
+  // Session side: the client is gone (or the connection closed); runs the OnClose callbacks.
+  void Gone();
+  // Session side: takes what is queued; `waiting` when there is nothing to do yet (the next
+  // Write or End wakes the session).
+  struct Take {
+    bool gone = false;
+    bool ended = false;
+  };
+  Take TakeInto(std::string* batch);
+
+ private:
+  void Wake();  // posts to the session's strand
+
+  const std::weak_ptr<Session> session_;
+  const bool chunked_;
+  const size_t limit_;
+  mutable std::mutex mu_;
+  std::string pending_;
+  bool ended_ = false;
+  bool gone_ = false;
+  bool waiting_ = false;
+  std::vector<std::function<void()>> on_close_;
+};
+
+class SessionBodyWriter final : public BodyWriter {
+ public:
+  explicit SessionBodyWriter(std::shared_ptr<StreamShared> shared) : shared_(std::move(shared)) {}
+  ~SessionBodyWriter() override { shared_->End(); }
+  bool Write(std::string data) override { return shared_->Write(data); }
+  void End() override { shared_->End(); }
+  void OnClose(std::function<void()> callback) override { shared_->OnClose(std::move(callback)); }
+  [[nodiscard]] bool closed() const override { return shared_->closed(); }
+
+ private:
+  std::shared_ptr<StreamShared> shared_;
+};
+
 // Shared by the copies of one request's Responder: the first call wins, later ones do nothing;
 // if every copy is dropped unanswered, the request is answered 500.
 class AnswerSlot {
@@ -159,7 +213,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         options_(context_->options),
         buffer_(options_.max_header_bytes + kBufferSlack),
         deadline_timer_(socket_.get_executor()),
-        answer_signal_(socket_.get_executor(), Clock::time_point::max()) {
+        answer_signal_(socket_.get_executor(), Clock::time_point::max()),
+        stream_signal_(socket_.get_executor(), Clock::time_point::max()) {
     error_code ec;
     const tcp::endpoint remote = socket_.remote_endpoint(ec);
     if (!ec) remote_address_ = FormatEndpoint(remote);
@@ -170,6 +225,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void Abort() override;
   // From any thread: the handler's answer to the request in progress.
   void Deliver(Response response);
+  // From any thread: a streamed body has something new (data, its end, the client gone).
+  void WakeStream();
 
   // The parameters keep the session alive as long as the coroutine.
   asio::awaitable<void> Run(std::shared_ptr<Session> /*self*/);
@@ -181,6 +238,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   asio::awaitable<error_code> ReadRequest(Parser& parser);
   asio::awaitable<Response> Handle(Request request);
   asio::awaitable<Next> Write(Response response, ReplyTo to);
+  asio::awaitable<Next> WriteStreamed(Response response, ReplyTo to);
+  asio::awaitable<void> WatchClient(std::shared_ptr<StreamShared> stream);
   asio::awaitable<void> Linger();
   [[nodiscard]] std::optional<Response> ErrorAnswer(error_code ec) const;
   void SetDeadline(std::chrono::milliseconds timeout);
@@ -200,11 +259,87 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool timed_out_ = false;
   asio::steady_timer answer_signal_;  // cancelled when answer_ is set or on Abort()
   std::optional<Response> answer_;
+  asio::steady_timer stream_signal_;      // cancelled when the streamed body has news
+  std::shared_ptr<StreamShared> stream_;  // while a body streams
+  bool watching_ = false;                 // WatchClient's read is outstanding
 };
 
 void AnswerSlot::Answer(Response response) {
   if (answered_.exchange(true)) return;
   if (auto session = session_.lock()) session->Deliver(std::move(response));
+}
+
+bool StreamShared::Write(std::string_view data) {
+  if (data.empty()) return !closed();
+  std::unique_lock lock(mu_);
+  if (gone_ || ended_) return false;
+  if (pending_.size() + data.size() > limit_) {  // the client reads too slowly
+    lock.unlock();
+    Gone();
+    Wake();
+    return false;
+  }
+  if (chunked_) {
+    char size[20];
+    const auto end = std::to_chars(size, size + sizeof size, data.size(), 16).ptr;
+    pending_.append(size, end).append("\r\n");
+  }
+  pending_.append(data);
+  if (chunked_) pending_.append("\r\n");
+  const bool wake = std::exchange(waiting_, false);
+  lock.unlock();
+  if (wake) Wake();
+  return true;
+}
+
+void StreamShared::End() {
+  std::unique_lock lock(mu_);
+  if (ended_) return;
+  ended_ = true;
+  const bool wake = std::exchange(waiting_, false);
+  lock.unlock();
+  if (wake) Wake();
+}
+
+void StreamShared::OnClose(std::function<void()> callback) {
+  std::unique_lock lock(mu_);
+  if (!gone_) {
+    on_close_.push_back(std::move(callback));
+    return;
+  }
+  lock.unlock();
+  callback();
+}
+
+void StreamShared::Gone() {
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard lock(mu_);
+    if (gone_ || ended_) {
+      gone_ = true;
+      return;  // an ended body has nobody left to tell
+    }
+    gone_ = true;
+    callbacks.swap(on_close_);
+  }
+  for (const auto& callback : callbacks) callback();
+}
+
+StreamShared::Take StreamShared::TakeInto(std::string* batch) {
+  std::lock_guard lock(mu_);
+  batch->swap(pending_);
+  Take take{.gone = gone_, .ended = ended_};
+  if (batch->empty() && !take.gone && !take.ended) waiting_ = true;
+  return take;
+}
+
+void StreamShared::Wake() {
+  if (auto session = session_.lock()) session->WakeStream();
+}
+
+void Session::WakeStream() {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this()] { self->stream_signal_.cancel(); });
 }
 
 void Session::Drain() {
@@ -222,6 +357,7 @@ void Session::Abort() {
     self->aborted_ = true;
     self->Close();
     self->answer_signal_.cancel();
+    self->stream_signal_.cancel();
   });
 }
 
@@ -340,12 +476,126 @@ asio::awaitable<Response> Session::Handle(Request request) {
 }
 
 asio::awaitable<Next> Session::Write(Response response, ReplyTo to) {
+  if (response.stream && response.status >= 200 && response.status <= 599 &&
+      response.status != 204 && response.status != 304) {
+    co_return co_await WriteStreamed(std::move(response), to);
+  }
   bhttp::response<bhttp::string_body> message = ToMessage(std::move(response), to);
   phase_ = Phase::kWriting;
   SetDeadline(options_.write_timeout);
   const auto [ec, unused] = co_await bhttp::async_write(socket_, message, kAsTuple);
   if (ec) co_return Next::kClose;
   co_return to.keep_alive ? Next::kKeepAlive : Next::kLingerAndClose;
+}
+
+// The head at once, then the handler's chunks as they come, until it ends the body or the
+// client goes. A read runs meanwhile (WatchClient) so that a client that disconnects is seen
+// while the handler is still producing.
+asio::awaitable<Next> Session::WriteStreamed(Response response, ReplyTo to) {
+  const bool chunked = to.version >= 11;
+  if (!chunked) to.keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+  bhttp::response<bhttp::empty_body> head;
+  head.version(to.version);
+  head.result(static_cast<unsigned>(response.status));
+  for (const Header& header : response.headers) {
+    if (IsWritable(header)) head.insert(header.name, header.value);
+  }
+  if (!to.keep_alive) {
+    head.set(bhttp::field::connection, "close");
+  } else if (to.version < 11) {
+    head.set(bhttp::field::connection, "keep-alive");
+  }
+  if (chunked) head.chunked(true);
+  auto stream = std::make_shared<StreamShared>(weak_from_this(), chunked && !to.head,
+                                               options_.max_stream_pending_bytes);
+  phase_ = Phase::kWriting;
+  SetDeadline(options_.write_timeout);
+  bhttp::response_serializer<bhttp::empty_body> serializer(head);
+  auto [ec, unused] = co_await bhttp::async_write_header(socket_, serializer, kAsTuple);
+  if (ec || to.head) {  // HEAD: the head is the whole answer
+    stream->Gone();
+    try {
+      response.stream(std::make_shared<SessionBodyWriter>(stream));
+    } catch (...) {
+    }
+    if (ec) co_return Next::kClose;
+    co_return to.keep_alive ? Next::kKeepAlive : Next::kLingerAndClose;
+  }
+  stream_ = stream;
+  phase_ = Phase::kStreaming;
+  deadline_ = Clock::time_point::max();
+  deadline_timer_.cancel();
+  watching_ = true;
+  asio::co_spawn(socket_.get_executor(), WatchClient(stream), asio::detached);
+  try {
+    response.stream(std::make_shared<SessionBodyWriter>(stream));
+  } catch (...) {
+    stream->End();  // a handler that throws ends its body
+  }
+  bool client_gone = false;
+  std::string batch;
+  for (;;) {
+    const StreamShared::Take take = stream->TakeInto(&batch);
+    if (!batch.empty()) {
+      SetDeadline(options_.write_timeout);
+      std::tie(ec, unused) = co_await asio::async_write(socket_, asio::buffer(batch), kAsTuple);
+      deadline_ = Clock::time_point::max();
+      batch.clear();
+      if (ec) {
+        client_gone = true;
+        break;
+      }
+      continue;
+    }
+    if (take.gone || aborted_ || !socket_.is_open()) {
+      client_gone = true;
+      break;
+    }
+    if (take.ended) {
+      if (chunked) {
+        SetDeadline(options_.write_timeout);
+        std::tie(ec, unused) =
+            co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), kAsTuple);
+        deadline_ = Clock::time_point::max();
+        client_gone = static_cast<bool>(ec);
+      }
+      break;
+    }
+    stream_signal_.expires_at(Clock::time_point::max());
+    co_await stream_signal_.async_wait(kAsTuple);
+  }
+  if (client_gone) stream->Gone();
+  // Stop watching: the read must be over before the next request is read.
+  if (watching_) {
+    error_code cancel_error;
+    socket_.cancel(cancel_error);
+    while (watching_) {
+      stream_signal_.expires_at(Clock::time_point::max());
+      co_await stream_signal_.async_wait(kAsTuple);
+    }
+  }
+  stream_.reset();
+  if (client_gone || aborted_ || !chunked)
+    co_return client_gone ? Next::kClose : Next::kLingerAndClose;
+  co_return to.keep_alive && !draining_ ? Next::kKeepAlive : Next::kLingerAndClose;
+}
+
+// While a body streams: reads what the client sends (kept for the next request) and notices
+// when it goes. Stops when cancelled by WriteStreamed, or when enough is buffered.
+asio::awaitable<void> Session::WatchClient(std::shared_ptr<StreamShared> stream) {
+  for (;;) {
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(4096), kAsTuple);
+    if (!ec) {
+      buffer_.commit(n);
+      if (buffer_.size() < options_.max_header_bytes) continue;
+      break;  // pipelined requests wait for their turn; stop reading
+    }
+    // EOF or reset: the client left. Aborted: WriteStreamed or Close() stopped the read.
+    if (ec != asio::error::operation_aborted) stream->Gone();
+    break;
+  }
+  watching_ = false;
+  stream_signal_.cancel();
 }
 
 asio::awaitable<void> Session::Linger() {
@@ -386,6 +636,10 @@ void Session::Close() {
   error_code ec;
   socket_.close(ec);
   deadline_timer_.cancel();
+  if (stream_) {
+    stream_->Gone();
+    stream_signal_.cancel();
+  }
 }
 
 }  // namespace

@@ -83,6 +83,24 @@ std::optional<RawResponse> TestClient::Read(std::chrono::milliseconds timeout, b
   std::optional<RawResponse> response = ParseHead(std::string_view(buffer_).substr(0, head_end));
   buffer_.erase(0, head_end + 4);
   if (!response) return std::nullopt;
+  if (with_body && EqualsIgnoreCase(response->HeaderValue("Transfer-Encoding"), "chunked")) {
+    for (;;) {
+      std::optional<std::string> chunk =
+          ReadChunk(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (!chunk) return std::nullopt;
+      if (chunk->empty()) return response;
+      response->body += *chunk;
+      response->chunks.push_back(std::move(*chunk));
+    }
+  }
+  if (with_body && response->HeaderValue("Content-Length").empty() &&
+      response->status_line.starts_with("HTTP/1.0")) {
+    while (Fill(deadline)) {
+    }
+    response->body = std::move(buffer_);
+    buffer_.clear();
+    return response;
+  }
   size_t length = 0;
   const std::string_view content_length = response->HeaderValue("Content-Length");
   std::from_chars(content_length.data(), content_length.data() + content_length.size(), length);
@@ -93,6 +111,23 @@ std::optional<RawResponse> TestClient::Read(std::chrono::milliseconds timeout, b
   response->body = buffer_.substr(0, length);
   buffer_.erase(0, length);
   return response;
+}
+
+std::optional<std::string> TestClient::ReadChunk(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  size_t line_end;
+  while ((line_end = buffer_.find("\r\n")) == std::string::npos) {
+    if (!Fill(deadline)) return std::nullopt;
+  }
+  size_t size = 0;
+  const auto [ptr, ec] = std::from_chars(buffer_.data(), buffer_.data() + line_end, size, 16);
+  if (ec != std::errc()) return std::nullopt;
+  while (buffer_.size() < line_end + 2 + size + 2) {
+    if (!Fill(deadline)) return std::nullopt;
+  }
+  std::string data = buffer_.substr(line_end + 2, size);
+  buffer_.erase(0, line_end + 2 + size + 2);
+  return data;
 }
 
 bool TestClient::WaitClosed(std::chrono::milliseconds timeout) {

@@ -18,7 +18,8 @@ struct RawResponse {
   std::string status_line;  // "HTTP/1.1 200 OK"
   int status = 0;
   std::vector<Header> headers;
-  std::string body;
+  std::string body;                 // de-chunked for a chunked response
+  std::vector<std::string> chunks;  // a chunked response's chunks, as sent
 
   // Case-insensitive; "" when absent.
   [[nodiscard]] std::string_view HeaderValue(std::string_view name) const;
@@ -41,10 +42,14 @@ class TestClient {
   // False when connect() failed (for example, connection refused).
   [[nodiscard]] bool connected() const { return fd_ >= 0; }
   bool Send(std::string_view bytes);
-  // Reads one response: the head, then Content-Length bytes of body (none when `with_body` is
-  // false, as for HEAD). nullopt when the connection ends or the deadline passes first.
+  // Reads one response: the head, then Content-Length bytes of body, or every chunk of a
+  // chunked body, or (neither, as HTTP/1.0 streams) everything until the server closes; no body
+  // when `with_body` is false, as for HEAD. nullopt when the connection ends or the deadline
+  // passes first.
   std::optional<RawResponse> Read(std::chrono::milliseconds timeout = kTimeout,
                                   bool with_body = true);
+  // After Read(.., false) of a chunked response: the next chunk's data; "" for the last chunk.
+  std::optional<std::string> ReadChunk(std::chrono::milliseconds timeout = kTimeout);
   // Reads until the server closes the connection (EOF or reset); false if the deadline passes.
   bool WaitClosed(std::chrono::milliseconds timeout = kTimeout);
   void Close();
