@@ -104,10 +104,10 @@ Status ReadNumber(const Context& c, const json::object& o, std::string_view key,
   if (!v->is_number()) return WrongType(c, key, "a number", *v);
   double x = v->to_number<double>();
   if ((lo_open ? x <= lo : x < lo) || x > hi) {
-    return c.Fail(key, lo_open ? fmt::format("'{}' must be greater than {} and at most {}, got {}",
-                                             key, lo, hi, x)
-                               : fmt::format("'{}' must be between {} and {}, got {}", key, lo,
-                                             hi, x));
+    return c.Fail(
+        key,
+        lo_open ? fmt::format("'{}' must be greater than {} and at most {}, got {}", key, lo, hi, x)
+                : fmt::format("'{}' must be between {} and {}, got {}", key, lo, hi, x));
   }
   out = x;
   return Status::Ok();
@@ -128,8 +128,8 @@ Status ReadStopString(const Context& c, const json::value& v, std::string_view p
   const json::string& s = v.as_string();
   if (s.empty()) return c.Fail(param, fmt::format("'{}' must not be empty", param));
   if (s.size() > c.limits.max_stop_bytes) {
-    return c.Fail(param, fmt::format("'{}' is {} bytes long, at most {} accepted", param,
-                                     s.size(), c.limits.max_stop_bytes));
+    return c.Fail(param, fmt::format("'{}' is {} bytes long, at most {} accepted", param, s.size(),
+                                     c.limits.max_stop_bytes));
   }
   out.emplace_back(s);
   return Status::Ok();
@@ -170,8 +170,8 @@ Status ReadStreamOptions(const Context& c, const json::object& o, GenerationPara
   if (v == nullptr) return Status::Ok();
   if (!v->is_object()) return WrongType(c, "stream_options", "an object", *v);
   bool include_usage = false;
-  if (Status s = ReadBool(c, Given(v->as_object(), "include_usage"),
-                          "stream_options.include_usage", include_usage);
+  if (Status s = ReadBool(c, Given(v->as_object(), "include_usage"), "stream_options.include_usage",
+                          include_usage);
       !s.ok()) {
     return s;
   }

@@ -27,12 +27,12 @@ enum class ApiEndpoint { kChatCompletions, kCompletions };
 // What a request can make the parser allocate, beyond the body itself (whose size the HTTP layer
 // bounds). Exceeding a bound is a validation error, never a truncation.
 struct RequestLimits {
-  size_t max_messages = 4096;                // chat: entries of `messages`
-  size_t max_content_parts = 4096;           // chat: content parts, all messages together
+  size_t max_messages = 4096;                  // chat: entries of `messages`
+  size_t max_content_parts = 4096;             // chat: content parts, all messages together
   size_t max_content_bytes = 4 * 1024 * 1024;  // text of all messages, or the prompt
-  size_t max_stop = 4;                       // entries of `stop` (OpenAI's limit)
-  size_t max_stop_bytes = 256;               // bytes of one stop string (the engine's limit)
-  uint32_t max_output_tokens = 1'000'000;    // max_tokens / max_completion_tokens (the engine's)
+  size_t max_stop = 4;                         // entries of `stop` (OpenAI's limit)
+  size_t max_stop_bytes = 256;                 // bytes of one stop string (the engine's limit)
+  uint32_t max_output_tokens = 1'000'000;      // max_tokens / max_completion_tokens (the engine's)
 };
 
 // The sampling and output fields both endpoints share. Absent optional fields stay nullopt, so
