@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "dynobs/app/call_command.h"
+#include "dynobs/app/frontend_command.h"
 #include "dynobs/app/tracecontext_test_service.h"
 #include "dynobs/app/worker_command.h"
 
@@ -19,6 +20,8 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   dynobs::app::WorkerOptions worker;
   dynobs::app::AddWorkerCommand(app, worker);
+  dynobs::app::FrontendCommandOptions frontend;
+  dynobs::app::AddFrontendCommand(app, frontend);
   dynobs::app::CallOptions call;
   dynobs::app::AddCallCommand(app, call);
   dynobs::app::TracecontextTestServiceOptions tracecontext;
@@ -31,6 +34,7 @@ int Run(int argc, char** argv) {
   }
   if (app.got_subcommand("worker")) return dynobs::app::RunWorker(worker);
   if (app.got_subcommand("call")) return dynobs::app::RunCall(call);
+  if (app.got_subcommand("frontend")) return dynobs::app::RunFrontend(frontend);
   if (app.got_subcommand("tracecontext-test-service")) {
     return dynobs::app::RunTracecontextTestService(tracecontext);
   }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "dynobs/app/or_exit.h"
 #include "dynobs/app/shutdown_signal.h"
 #include "dynobs/app/telemetry.h"
 #include "dynobs/common/env.h"
@@ -137,19 +138,6 @@ std::string ChooseDiskDir(const WorkerOptions& options, uint64_t instance_id) {
   }
   // A directory of its own: the disk tier deletes it (and only it) at exit.
   return fmt::format("{}/dynobs-kv-{:x}", base, instance_id);
-}
-
-template <typename T>
-T OrExit(StatusOr<T> value, std::string_view what) {
-  if (!value.ok()) {
-    ExitWithConfigError(
-        Status(value.status().code(), fmt::format("{}: {}", what, value.status().message())));
-  }
-  return std::move(*value);
-}
-
-void OrExit(const Status& s, std::string_view what) {
-  if (!s.ok()) ExitWithConfigError(Status(s.code(), fmt::format("{}: {}", what, s.message())));
 }
 
 }  // namespace

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `dynobs frontend` in front of two real `dynobs worker` processes (file
+discovery): the OpenAI-compatible API streamed and unary, its errors, the frontend families after
+a known workload, a client that disconnects cancelling the worker, trace context reaching the
+worker, and promtool on the frontend's /metrics."""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+import testlib  # noqa: E402
+
+DYNOBS = None
+
+
+def sample(text, name, **labels):
+    """The value of the first series of `name` whose labels include `labels`; None if absent."""
+    for line in text.splitlines():
+        if not (line.startswith(name + "{") or line.startswith(name + " ")):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+class Cluster:
+    """Two workers and a frontend on free ports, in a private discovery directory."""
+
+    def __init__(self, worker_args=(), frontend_args=()):
+        self.dir = tempfile.mkdtemp(prefix="dynobs-frontend-")
+        self.env = {"DYN_DISCOVERY_BACKEND": "file",
+                    "DYN_DISCOVERY_DIR": os.path.join(self.dir, "discovery"),
+                    "DYN_SYSTEM_HOST": "127.0.0.1"}
+        self.workers = []
+        for _ in range(2):
+            env = dict(self.env, DYN_SYSTEM_PORT="0")
+            w = testlib.Process([DYNOBS, "worker", *worker_args], env=env, stdin=None)
+            line = w.wait_line(lambda l: "worker started" in l, timeout=15)
+            w.worker_id = re.search(r"worker_id=([0-9a-f]+)", line).group(1)
+            line = w.wait_line(lambda l: "system status server bound to:" in l)
+            w.system_port = int(re.search(r":(\d+)\s*$", line.strip()).group(1))
+            self.workers.append(w)
+        self.port = testlib.free_port()
+        env = dict(self.env, DYN_SYSTEM_PORT="-1")
+        self.frontend = testlib.Process(
+            [DYNOBS, "frontend", "--http-port", str(self.port), "--http-host", "127.0.0.1",
+             *frontend_args], env=env, stdin=None)
+        self.frontend.wait_line(lambda l: "frontend started" in l, timeout=15)
+        testlib.wait_for(lambda: len(self.get("/health")[1]["instances"]) == 2, timeout=10,
+                         what="both workers at the frontend")
+
+    def get(self, path, headers=None):
+        status, h, body = testlib.http_get(f"http://127.0.0.1:{self.port}{path}", headers)
+        try:
+            return status, json.loads(body), h
+        except ValueError:
+            return status, body.decode(), h
+
+    def post(self, path, body, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("POST", path, body=json.dumps(body) if not isinstance(body, str) else body,
+                     headers={"Content-Type": "application/json", **(headers or {})})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, data.decode(), {k.lower(): v for k, v in r.getheaders()}
+
+    def metrics(self):
+        return self.get("/metrics")[1]
+
+    def worker_metrics(self, i):
+        return testlib.http_get(f"http://127.0.0.1:{self.workers[i].system_port}/metrics")[2] \
+            .decode()
+
+    def stop(self):
+        self.frontend.stop()
+        for w in self.workers:
+            w.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def sse_events(text):
+    """The `data:` payloads of an SSE body, in order."""
+    return [block[len("data: "):] for block in text.split("\n\n") if block.startswith("data: ")]
+
+
+CHAT = "/v1/chat/completions"
+COMPLETIONS = "/v1/completions"
+
+
+class FrontendApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster(worker_args=["--speedup", "20"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+
+    def test_models_lists_the_workers_model(self):
+        status, body, _ = self.c.get("/v1/models")
+        self.assertEqual(status, 200)
+        self.assertEqual(body["object"], "list")
+        self.assertEqual([m["id"] for m in body["data"]], ["mock-llm"])
+
+    def test_unary_chat_completion(self):
+        status, text, headers = self.c.post(
+            CHAT, {"model": "mock-llm", "max_tokens": 5,
+                   "messages": [{"role": "user", "content": "Hello there"}]},
+            {"x-request-id": "e2e-unary-1"})
+        self.assertEqual(status, 200, text)
+        self.assertEqual(headers["x-request-id"], "e2e-unary-1")
+        body = json.loads(text)
+        self.assertTrue(body["id"].startswith("chatcmpl-"))
+        self.assertEqual(body["object"], "chat.completion")
+        self.assertEqual(body["model"], "mock-llm")
+        choice = body["choices"][0]
+        self.assertEqual(choice["message"]["role"], "assistant")
+        self.assertTrue(choice["message"]["content"])
+        self.assertEqual(choice["finish_reason"], "length")
+        self.assertEqual(body["usage"]["completion_tokens"], 5)
+        self.assertEqual(body["usage"]["total_tokens"],
+                         body["usage"]["prompt_tokens"] + 5)
+
+    def test_streamed_chat_with_usage(self):
+        status, text, headers = self.c.post(
+            CHAT, {"model": "mock-llm", "max_tokens": 4, "stream": True,
+                   "stream_options": {"include_usage": True},
+                   "messages": [{"role": "user", "content": "Stream please"}]})
+        self.assertEqual(status, 200, text)
+        self.assertEqual(headers["content-type"], "text/event-stream")
+        events = sse_events(text)
+        self.assertEqual(events[-1], "[DONE]")
+        chunks = [json.loads(e) for e in events[:-1]]
+        self.assertEqual(len({c["id"] for c in chunks}), 1)
+        self.assertEqual(chunks[0]["choices"][0]["delta"], {"role": "assistant", "content": ""})
+        deltas = [c for c in chunks if c["choices"] and "content" in c["choices"][0]["delta"]]
+        self.assertEqual(len(deltas) - 1, 4)  # the role chunk, then one per token
+        finish = [c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]]
+        self.assertEqual(finish[0]["choices"][0]["finish_reason"], "length")
+        self.assertEqual(chunks[-1]["choices"], [])
+        self.assertEqual(chunks[-1]["usage"]["completion_tokens"], 4)
+
+    def test_streamed_and_unary_completions(self):
+        status, text, _ = self.c.post(COMPLETIONS, {"model": "mock-llm", "prompt": "Once",
+                                                    "max_tokens": 3})
+        self.assertEqual(status, 200, text)
+        body = json.loads(text)
+        self.assertEqual(body["object"], "text_completion")
+        self.assertEqual(body["usage"]["completion_tokens"], 3)
+        status, text, _ = self.c.post(COMPLETIONS, {"model": "mock-llm", "prompt": "Once",
+                                                    "max_tokens": 3, "stream": True})
+        events = sse_events(text)
+        self.assertEqual(events[-1], "[DONE]")
+        texts = [json.loads(e)["choices"][0]["text"] for e in events[:-1]]
+        self.assertEqual("".join(texts), body["choices"][0]["text"])  # deterministic engine
+
+    def test_errors_are_openai_shaped(self):
+        status, text, _ = self.c.post(CHAT, {"model": "nope", "messages": [
+            {"role": "user", "content": "x"}]})
+        self.assertEqual(status, 404)
+        self.assertEqual(json.loads(text)["error"]["code"], "model_not_found")
+        status, text, _ = self.c.post(CHAT, {"model": "mock-llm", "messages": "x"})
+        self.assertEqual(status, 400)
+        err = json.loads(text)["error"]
+        self.assertEqual(err["type"], "invalid_request_error")
+        self.assertEqual(err["param"], "messages")
+        status, text, _ = self.c.post(CHAT, "not json")
+        self.assertEqual(status, 400)
+        status, text, _ = self.c.post(CHAT, {"model": "mock-llm", "temperature": 9,
+                                             "messages": [{"role": "user", "content": "x"}]})
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(text)["error"]["param"], "temperature")
+
+    def test_trace_context_reaches_the_worker(self):
+        trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        status, _, _ = self.c.post(
+            CHAT, {"model": "mock-llm", "max_tokens": 1,
+                   "messages": [{"role": "user", "content": "trace me"}]},
+            {"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        self.assertEqual(status, 200)
+        def found():  # the worker's log writer and our reader threads may lag the answer
+            return [l for w in self.c.workers for l in w.stderr_lines
+                    if f"trace_id={trace_id}" in l and "request completed" in l]
+        testlib.wait_for(found, timeout=5, what="the handle_payload span in the caller's trace")
+        self.assertEqual(len(found()), 1)
+
+    def test_frontend_metrics_pass_promtool(self):
+        text = self.c.metrics()
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True)
+        remarks = [l for l in (r.stdout + r.stderr).splitlines() if l.strip()]
+        self.assertIn(r.returncode, (0, 3), remarks)
+        # Only lint remarks on names Dynamo chose, which dashboards query as they are
+        # (docs/compatibility.md); the format itself parses.
+        dynamo_names = ("dynamo_frontend_detokenize_token_count",
+                        "dynamo_frontend_detokenize_total_us",
+                        "dynamo_frontend_tokenizer_latency_ms")
+        for remark in remarks:
+            self.assertTrue(remark.startswith(dynamo_names), remark)
+
+
+class FrontendWorkloadTest(unittest.TestCase):
+    """Exact frontend families after a known workload on a fresh cluster."""
+
+    def test_known_workload(self):
+        c = Cluster(worker_args=["--speedup", "20"])
+        try:
+            for i in range(3):
+                status, _, _ = c.post(CHAT, {"model": "Mock-LLM" if i == 0 else "mock-llm",
+                                             "max_tokens": 4, "stream": True,
+                                             "messages": [{"role": "user", "content": "a"}]})
+            for i in range(2):
+                c.post(COMPLETIONS, {"model": "mock-llm", "prompt": "b", "max_tokens": 6})
+            c.post(COMPLETIONS, {"model": "mock-llm", "prompt": 1})
+            m = c.metrics()
+            self.assertEqual(sample(m, "dynamo_frontend_requests_total", model="mock-llm",
+                                    endpoint="chat_completions", request_type="stream",
+                                    status="success"), 2)
+            self.assertEqual(sample(m, "dynamo_frontend_requests_total", model="mock-llm",
+                                    endpoint="completions", request_type="unary",
+                                    status="success"), 2)
+            self.assertEqual(sample(m, "dynamo_frontend_requests_total", endpoint="completions",
+                                    error_type="validation"), 1)
+            # Model names match exactly ("Mock-LLM" is unknown: 404), and the request families'
+            # model label is lower-cased, as Dynamo's.
+            self.assertEqual(sample(m, "dynamo_frontend_requests_total", model="mock-llm",
+                                    endpoint="chat_completions", error_type="not_found"), 1)
+            self.assertEqual(sample(m, "dynamo_frontend_output_tokens_total", model="mock-llm"),
+                             2 * 4 + 2 * 6)
+            self.assertEqual(sample(m, "dynamo_frontend_time_to_first_token_seconds_count",
+                                    model="mock-llm"), 4)
+            self.assertEqual(sample(m, "dynamo_frontend_inter_token_latency_seconds_count",
+                                    model="mock-llm"), 2 * 3 + 2 * 5)
+            self.assertEqual(sample(m, "dynamo_frontend_output_sequence_tokens_sum",
+                                    model="mock-llm"), 20)
+            self.assertEqual(sample(m, "dynamo_frontend_inflight_requests", model="mock-llm"), 0)
+            self.assertEqual(sample(m, "dynamo_frontend_queued_requests", model="mock-llm"), 0)
+            self.assertEqual(sample(m, "dynamo_frontend_model_total_kv_blocks",
+                                    model="mock-llm"), 8192)
+            self.assertEqual(sample(m, "dynamo_frontend_model_kv_cache_block_size",
+                                    model="mock-llm"), 16)
+            self.assertIsNotNone(sample(m, "dynamo_request_plane_roundtrip_ttft_seconds_count"))
+            self.assertEqual(sample(m, "dynamo_frontend_stage_duration_seconds_count",
+                                    stage="route"), 4)
+            self.assertGreater(sample(m, "dynamo_frontend_event_loop_delay_seconds_count"), 0)
+            served = sum(sample(c.worker_metrics(i), "dynamo_component_requests_total",
+                                dynamo_endpoint="generate") for i in range(2))
+            self.assertEqual(served, 4)
+        finally:
+            c.stop()
+
+    def test_a_client_that_disconnects_cancels_the_generation(self):
+        c = Cluster()  # real timing: a long generation
+        try:
+            s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+            body = json.dumps({"model": "mock-llm", "max_tokens": 30000, "stream": True,
+                               "messages": [{"role": "user", "content": "long story"}]})
+            s.sendall(f"POST {CHAT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+            received = b""
+            while received.count(b"data: ") < 3:
+                received += s.recv(4096)
+            s.close()
+
+            def cancelled():
+                m = c.metrics()
+                w = sum(sample(c.worker_metrics(i), "dynamo_component_cancellation_total",
+                               dynamo_endpoint="generate") or 0 for i in range(2))
+                return (sample(m, "dynamo_frontend_disconnected_clients") == 1 and
+                        sample(m, "dynamo_frontend_model_cancellation_total",
+                               model="mock-llm") == 1 and
+                        sample(m, "dynamo_frontend_requests_total", error_type="cancelled") == 1
+                        and w == 1)
+            testlib.wait_for(cancelled, timeout=5, what="the cancellation at both ends")
+            m = c.metrics()
+            self.assertEqual(sample(m, "dynamo_frontend_inflight_requests", model="mock-llm"), 0)
+        finally:
+            c.stop()
+
+
+def main():
+    global DYNOBS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dynobs", required=True)
+    args, rest = parser.parse_known_args()
+    DYNOBS = args.dynobs
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
