@@ -7,6 +7,7 @@
 
 #include "dynobs/app/call_command.h"
 #include "dynobs/app/frontend_command.h"
+#include "dynobs/app/serve_command.h"
 #include "dynobs/app/tracecontext_test_service.h"
 #include "dynobs/app/worker_command.h"
 
@@ -20,6 +21,8 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   dynobs::app::WorkerOptions worker;
   dynobs::app::AddWorkerCommand(app, worker);
+  dynobs::app::ServeOptions serve;
+  dynobs::app::AddServeCommand(app, serve);
   dynobs::app::FrontendCommandOptions frontend;
   dynobs::app::AddFrontendCommand(app, frontend);
   dynobs::app::CallOptions call;
@@ -35,6 +38,7 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("worker")) return dynobs::app::RunWorker(worker);
   if (app.got_subcommand("call")) return dynobs::app::RunCall(call);
   if (app.got_subcommand("frontend")) return dynobs::app::RunFrontend(frontend);
+  if (app.got_subcommand("serve")) return dynobs::app::RunServe(serve);
   if (app.got_subcommand("tracecontext-test-service")) {
     return dynobs::app::RunTracecontextTestService(tracecontext);
   }
