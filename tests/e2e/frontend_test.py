@@ -288,6 +288,50 @@ class FrontendWorkloadTest(unittest.TestCase):
             c.stop()
 
 
+class KvRoutingTest(unittest.TestCase):
+    def test_a_repeated_prompt_goes_where_its_prefix_is_cached(self):
+        c = Cluster(worker_args=["--speedup", "20"], frontend_args=["--router-mode", "kv"])
+        try:
+            prompt = " ".join(f"word{i}" for i in range(120))  # many 16-token blocks
+            cached = []
+            for _ in range(4):
+                status, text, _ = c.post(COMPLETIONS, {"model": "mock-llm", "prompt": prompt,
+                                                       "max_tokens": 2})
+                self.assertEqual(status, 200, text)
+                cached.append(json.loads(text)["usage"]["prompt_tokens_details"]["cached_tokens"])
+                time.sleep(0.2)  # the worker's KV events reach the router's index
+            self.assertEqual(cached[0], 0)
+            self.assertTrue(all(x > 0 for x in cached[1:]), cached)  # always the same worker
+            m = c.metrics()
+            self.assertEqual(sample(m, "dynamo_component_router_requests_total",
+                                    dynamo_component="backend"), 4)
+            self.assertEqual(sample(m, "dynamo_component_router_kv_hit_rate_count"), 4)
+            self.assertGreater(sample(m, "dynamo_component_router_kv_hit_rate_sum"), 2.5)
+            self.assertGreater(sample(m, "dynamo_component_kv_cache_events_applied",
+                                      event_type="stored", status="ok"), 0)
+            self.assertEqual(sample(m, "dynamo_component_kv_cache_events_applied",
+                                    event_type="stored", status="parent_block_not_found"), 0)
+            self.assertIsNotNone(sample(m, "dynamo_frontend_worker_active_decode_blocks"))
+            self.assertIsNotNone(sample(m, "dynamo_frontend_worker_last_time_to_first_token_seconds"))
+        finally:
+            c.stop()
+
+    def test_round_robin_spreads_a_repeated_prompt(self):
+        c = Cluster(worker_args=["--speedup", "20"])
+        try:
+            prompt = " ".join(f"word{i}" for i in range(120))
+            for _ in range(4):
+                c.post(COMPLETIONS, {"model": "mock-llm", "prompt": prompt, "max_tokens": 2})
+            served = [sample(c.worker_metrics(i), "dynamo_component_requests_total",
+                             dynamo_endpoint="generate") for i in range(2)]
+            self.assertEqual(served, [2, 2])
+            m = c.metrics()
+            # Registered in every mode, observed only by the KV router (as Dynamo).
+            self.assertEqual(sample(m, "dynamo_component_router_requests_total"), 0)
+        finally:
+            c.stop()
+
+
 def main():
     global DYNOBS
     parser = argparse.ArgumentParser()

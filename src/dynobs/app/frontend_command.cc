@@ -147,7 +147,8 @@ int RunFrontend(const FrontendCommandOptions& o) {
                   .max_inflight = static_cast<size_t>(o.max_inflight),
                   .overload_status = config.overload_status,
                   .backend_stream_timeout = config.backend_stream_timeout,
-                  .default_max_tokens = static_cast<uint32_t>(o.default_max_tokens)}),
+                  .default_max_tokens = static_cast<uint32_t>(o.default_max_tokens),
+                  .router_id = drt->instance_id()}),
              "frontend");
 
   runtime::MetricsEndpoint metrics_endpoint(root, {});

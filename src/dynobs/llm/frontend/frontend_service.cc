@@ -65,6 +65,13 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 
+  // The worker chosen, and (kv mode, >= 0) the predicted hit rate, for the router families.
+  void Routed(uint64_t worker_id, double kv_hit_rate) {
+    std::lock_guard lock(mu_);
+    worker_id_ = worker_id;
+    kv_hit_rate_ = kv_hit_rate;
+  }
+
   // Ends a request that could not be sent anywhere (no worker for its model now): an error
   // answer, streamed or not, since nothing has been sent yet.
   void Fail(const Status& status) {
@@ -141,7 +148,12 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
       metrics_->ObserveCachedTokens(*out->cached_tokens);
     }
     const auto n = static_cast<uint32_t>(out->token_ids.size());
+    const bool first_tokens = usage_.completion_tokens == 0 && n > 0;
     metrics_->OnTokens(n);
+    if (first_tokens) {
+      service_.router_metrics_->SetWorkerTtft(worker_id_, metrics_->ttft_seconds(),
+                                              usage_.prompt_tokens);
+    }
     usage_.completion_tokens += n;
     if (!out->finish_reason.empty()) finish_reason_ = out->finish_reason;
     if (!stream_) {
@@ -166,6 +178,14 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
     if (client_gone_) metrics_->OnClientDisconnected();
     if (error == ApiErrorKind::kOverload) metrics_->OnRejected();
     metrics_->Finish(error);
+    if (usage_.completion_tokens > 1) {
+      service_.router_metrics_->SetWorkerItl(worker_id_, metrics_->avg_itl_seconds());
+    }
+    if (!error && kv_hit_rate_ >= 0) {
+      service_.router_metrics_->ObserveKvRequest(usage_.prompt_tokens, usage_.completion_tokens,
+                                                 metrics_->ttft_seconds(),
+                                                 metrics_->avg_itl_seconds(), kv_hit_rate_);
+    }
     span_->SetAttribute("input_tokens", static_cast<int64_t>(usage_.prompt_tokens));
     span_->SetAttribute("output_tokens", static_cast<int64_t>(usage_.completion_tokens));
     span_->SetAttribute("ttft_ms", fmt::format("{:.2f}", metrics_->ttft_seconds() * 1000));
@@ -273,6 +293,8 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
   std::string text_;  // unary: the answer so far
   std::string held_;  // stream: text not yet sent (an incomplete UTF-8 sequence)
   std::string finish_reason_;
+  uint64_t worker_id_ = 0;
+  double kv_hit_rate_ = -1;
 };
 
 StatusOr<std::unique_ptr<FrontendService>> FrontendService::Create(
@@ -284,6 +306,9 @@ StatusOr<std::unique_ptr<FrontendService>> FrontendService::Create(
   auto m = FrontendMetrics::Create(*registry, buckets);
   if (!m.ok()) return m.status();
   s->metrics_ = std::move(*m);
+  auto router_metrics = RouterMetrics::Create(router_component, *registry, s->options_.router_id);
+  if (!router_metrics.ok()) return router_metrics.status();
+  s->router_metrics_ = std::move(*router_metrics);
   auto plane_metrics = runtime::RequestPlaneMetrics::Create(registry);
   if (!plane_metrics.ok()) return plane_metrics.status();
   s->client_ = std::make_unique<runtime::RequestPlaneClient>(
@@ -359,7 +384,8 @@ void FrontendService::HandleModels(http::Request&& request, http::Responder resp
 }
 
 StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
-                                                   const std::vector<uint32_t>& tokens) {
+                                                   const std::vector<uint32_t>& tokens,
+                                                   double* kv_hit_rate) {
   std::vector<runtime::Instance> candidates;
   for (auto& i : workers_->instances()) {
     if (i.model && i.model->name == model) candidates.push_back(std::move(i));
@@ -383,6 +409,7 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
   for (const auto& c : candidates) ids.push_back(c.instance_id);
   const auto overlaps = indexer_->Overlaps(hashes);
   const auto loads = feed_->loads();
+  router_metrics_->SetWorkerLoads(loads);  // refreshed as requests are routed
   std::optional<KvChoice> choice;
   {
     std::lock_guard lock(mu_);
@@ -390,7 +417,12 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
                             1.0, rng_);
   }
   for (auto& c : candidates) {
-    if (choice && c.instance_id == choice->worker_id) return std::move(c);
+    if (choice && c.instance_id == choice->worker_id) {
+      *kv_hit_rate = hashes.empty() ? 0.0
+                                    : static_cast<double>(choice->overlap_blocks) /
+                                          static_cast<double>(hashes.size());
+      return std::move(c);
+    }
   }
   return candidates.front();
 }
@@ -463,7 +495,8 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   metrics_->ObserveTokenize(SecondsSince(tokenize_start));
   metrics_->ObserveStage(FrontendMetrics::Stage::kPreprocess, SecondsSince(start));
   const Clock::time_point route_start = Clock::now();
-  auto instance = Route(params.model, tokens);
+  double kv_hit_rate = -1;  // stays negative unless routed by KV overlap
+  auto instance = Route(params.model, tokens, &kv_hit_rate);
   metrics_->ObserveStage(FrontendMetrics::Stage::kRoute, SecondsSince(route_start));
   auto call = std::make_shared<Call>(*this, endpoint, params, static_cast<uint32_t>(tokens.size()),
                                      metrics_->StartRequest(params.model, endpoint, type), span,
@@ -481,6 +514,7 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   engine_request.max_tokens = params.max_tokens.value_or(options_.default_max_tokens);
   engine_request.stop = params.stop;
   engine_request.temperature = params.temperature.value_or(1.0);
+  call->Routed(instance->instance_id, kv_hit_rate);
   call->Start(instance->address, engine_request.ToJson());
 }
 

@@ -13,6 +13,7 @@
 #include "dynobs/http/router.h"
 #include "dynobs/llm/frontend/frontend_metrics.h"
 #include "dynobs/llm/frontend/openai_request.h"
+#include "dynobs/llm/frontend/router_metrics.h"
 #include "dynobs/llm/router/kv_indexer.h"
 #include "dynobs/llm/router/worker_feed.h"
 #include "dynobs/runtime/discovery/discovery.h"
@@ -34,6 +35,7 @@ struct FrontendOptions {
   // response_timeout. 0: none.
   std::chrono::milliseconds backend_stream_timeout{0};
   uint32_t default_max_tokens = 256;  // when a request gives none
+  uint64_t router_id = 0;             // the frontend's instance id (router_id label)
   RequestLimits limits;
 };
 
@@ -69,12 +71,15 @@ class FrontendService {
   void HandleGenerate(ApiEndpoint endpoint, http::Request&& request, http::Responder respond);
   void HandleModels(http::Request&& request, http::Responder respond);
   // Chooses an instance of `model` for a prompt; UNAVAILABLE when none serves it now.
-  StatusOr<runtime::Instance> Route(const std::string& model, const std::vector<uint32_t>& tokens);
+  // `kv_hit_rate`: in kv mode, the chosen worker's predicted overlap / the prompt's blocks.
+  StatusOr<runtime::Instance> Route(const std::string& model, const std::vector<uint32_t>& tokens,
+                                    double* kv_hit_rate);
   void OnInstances(const std::vector<runtime::Instance>& instances);
 
   http::EventLoop& loop_;
   const FrontendOptions options_;
   std::unique_ptr<FrontendMetrics> metrics_;
+  std::unique_ptr<RouterMetrics> router_metrics_;
   std::unique_ptr<runtime::RequestPlaneClient> client_;
   std::unique_ptr<runtime::EndpointClient> workers_;
   std::unique_ptr<KvIndexer> indexer_;  // kv mode

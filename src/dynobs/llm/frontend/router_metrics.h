@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "dynobs/common/status.h"
+#include "dynobs/llm/router/worker_feed.h"
+#include "dynobs/metrics/handles.h"
+#include "dynobs/metrics/metric_vec.h"
+#include "dynobs/metrics/registry.h"
+#include "dynobs/metrics/scope.h"
+
+namespace dynobs::llm::frontend {
+
+// The router families of spec §3.7:
+//  (a) dynamo_component_router_* on the component of the routed endpoint (its auto labels, plus
+//      router_id = the frontend's instance id in decimal), created eagerly, observed only in kv
+//      mode (Dynamo registers them in every mode and leaves them at zero otherwise);
+//  (d) dynamo_frontend_worker_* on the frontend registry, labels worker_id (decimal), dp_rank,
+//      worker_type ("decode": aggregated workers).
+// Thread safety: all methods may be called from any thread.
+class RouterMetrics {
+ public:
+  static StatusOr<std::unique_ptr<RouterMetrics>> Create(const metrics::MetricsScope& component,
+                                                         metrics::Registry& frontend,
+                                                         uint64_t router_id);
+
+  // (a), for one request routed by KV overlap, at its end.
+  void ObserveKvRequest(uint32_t input_tokens, uint32_t output_tokens, double ttft_seconds,
+                        double avg_itl_seconds, double kv_hit_rate) const;
+  // (d): the last TTFT and ISL of a request served by `worker_id`, and its last ITL.
+  void SetWorkerTtft(uint64_t worker_id, double ttft_seconds, uint32_t input_tokens) const;
+  void SetWorkerItl(uint64_t worker_id, double itl_seconds) const;
+  // (d): the load the workers last reported (kv mode: their load_metrics streams).
+  void SetWorkerLoads(const std::map<uint64_t, WorkerLoad>& loads) const;
+
+ private:
+  RouterMetrics() = default;
+  metrics::IntCounter requests_;
+  metrics::Histogram ttft_, itl_, isl_, osl_, kv_hit_rate_;
+  metrics::Histogram kv_transfer_latency_;  // disaggregated serving only: never observed here
+  metrics::IntCounter remote_query_failures_, remote_write_failures_;  // no remote indexer
+  metrics::IntGaugeVec active_decode_blocks_, active_prefill_tokens_, last_isl_;
+  metrics::GaugeVec last_ttft_, last_itl_;
+};
+
+}  // namespace dynobs::llm::frontend
