@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "dynobs/app/bench_command.h"
 #include "dynobs/app/call_command.h"
 #include "dynobs/app/frontend_command.h"
 #include "dynobs/app/serve_command.h"
@@ -21,6 +22,8 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   dynobs::app::WorkerOptions worker;
   dynobs::app::AddWorkerCommand(app, worker);
+  dynobs::app::BenchOptions bench;
+  dynobs::app::AddBenchCommand(app, bench);
   dynobs::app::ServeOptions serve;
   dynobs::app::AddServeCommand(app, serve);
   dynobs::app::FrontendCommandOptions frontend;
@@ -39,6 +42,7 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("call")) return dynobs::app::RunCall(call);
   if (app.got_subcommand("frontend")) return dynobs::app::RunFrontend(frontend);
   if (app.got_subcommand("serve")) return dynobs::app::RunServe(serve);
+  if (app.got_subcommand("bench")) return dynobs::app::RunBench(bench);
   if (app.got_subcommand("tracecontext-test-service")) {
     return dynobs::app::RunTracecontextTestService(tracecontext);
   }

@@ -100,6 +100,7 @@ void AddServeCommand(CLI::App& app, ServeOptions& o) {
   cmd->add_option("--speedup", o.speedup, "Workers' engine speedup (1: GPU-like timing)")
       ->check(CLI::Range(0.01, 1e6));
   cmd->add_option("--model-name", o.model_name, "Model the workers serve");
+  cmd->add_flag("--zero-delay", o.zero_delay, "Workers' iterations take no time (benchmarks)");
 }
 
 int RunServe(const ServeOptions& o) {
@@ -140,6 +141,7 @@ int RunServe(const ServeOptions& o) {
     const int system_port = FreePort();
     w.args = {"worker",     "--speedup", fmt::format("{}", o.speedup), "--model-name", o.model_name,
               "--disk-dir", dir};
+    if (o.zero_delay) w.args.push_back("--zero-delay");
     w.env = common;
     w.env.push_back(fmt::format("DYN_SYSTEM_PORT={}", system_port));
     w.env.push_back(fmt::format("OTEL_SERVICE_NAME=dynobs-worker-{}", i));

@@ -20,6 +20,7 @@ struct ServeOptions {
   bool jsonl = false;
   std::string otlp_endpoint;
   double speedup = 1.0;
+  bool zero_delay = false;
   std::string model_name = "mock-llm";
 };
 

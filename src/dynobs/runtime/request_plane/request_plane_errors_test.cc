@@ -244,7 +244,9 @@ TEST_F(RequestPlaneErrorsTest, SlowConsumerIsCancelledWithABoundedQueue) {
   EXPECT_TRUE(told);
   // The reader catches up (a 4 KiB window would take seconds to drain the queue over loopback).
   raw.SetReceiveBuffer(1 << 20);
-  std::optional<Status> end = raw.ReadUntilEnd();
+  // The END follows everything the socket buffers hold; a sender that met a zero window may wait
+  // on its persist timer (seconds, under a sanitizer) before it sends again.
+  std::optional<Status> end = raw.ReadUntilEnd(std::chrono::seconds(30));
   ASSERT_TRUE(end);
   EXPECT_EQ(end->code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(end->message(), HasSubstr("reads too slowly"));
