@@ -78,8 +78,11 @@ bool StreamRecorder::item_after_end() const {
   return item_after_end_;
 }
 
-RawConnection::RawConnection(uint16_t port) {
+RawConnection::RawConnection(uint16_t port, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  // Before connect: the window advertised from the handshake on matches it (a buffer shrunk
+  // later cannot take back a window already granted, and the kernel drops what overflows it).
+  if (receive_buffer > 0) SetReceiveBuffer(receive_buffer);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

@@ -57,7 +57,8 @@ class StreamRecorder {
 // A blocking loopback socket for speaking (or garbling) the wire format by hand.
 class RawConnection {
  public:
-  explicit RawConnection(uint16_t port);
+  // `receive_buffer` > 0: SO_RCVBUF set before connecting (a slow reader's small window).
+  explicit RawConnection(uint16_t port, int receive_buffer = 0);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
