@@ -288,6 +288,24 @@ class FrontendWorkloadTest(unittest.TestCase):
             c.stop()
 
 
+class FrontendCapacityTest(unittest.TestCase):
+    def test_finished_requests_give_their_place_back(self):
+        """More requests than --max-inflight, one after the other: none is refused, so every
+        finished request (streamed, unary, failed) released its place."""
+        c = Cluster(worker_args=["--zero-delay"], frontend_args=["--max-inflight", "3"])
+        try:
+            for i in range(12):
+                stream = i % 3 != 2
+                status, text, _ = c.post(CHAT, {"model": "mock-llm", "max_tokens": 3,
+                                                "stream": stream,
+                                                "messages": [{"role": "user", "content": "x"}]})
+                self.assertEqual(status, 200, (i, text))
+            m = c.metrics()
+            self.assertIsNone(sample(m, "dynamo_frontend_requests_total", error_type="overload"))
+        finally:
+            c.stop()
+
+
 class KvRoutingTest(unittest.TestCase):
     def test_a_repeated_prompt_goes_where_its_prefix_is_cached(self):
         c = Cluster(worker_args=["--speedup", "20"], frontend_args=["--router-mode", "kv"])

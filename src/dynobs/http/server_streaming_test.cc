@@ -125,6 +125,27 @@ TEST_F(StreamingTest, TheConnectionServesTheNextRequestAfterAStreamedBody) {
   EXPECT_EQ(second->body, "plain");
 }
 
+// The client sends its next request the moment a body ends: it may reach the server while the
+// server still watches the connection for a disconnect, and must then be served, not stalled.
+TEST_F(StreamingTest, BackToBackStreamsOnOneConnectionAreAllServed) {
+  router_.Add("GET", "/events", [](Request&&, Responder respond) {
+    Response r;
+    r.stream = [](std::shared_ptr<BodyWriter> writer) {
+      writer->Write("data: x\n\n");
+      writer->End();
+    };
+    respond(std::move(r));
+  });
+  StartServer();
+  TestClient client(port());
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(client.Send(kGet));
+    auto response = client.Read(std::chrono::milliseconds(2000));
+    ASSERT_TRUE(response) << "request " << i << " was not answered";
+    ASSERT_EQ(response->body, "data: x\n\n");
+  }
+}
+
 TEST_F(StreamingTest, HeadGetsTheHeadAndTheHandlerSeesAClosedWriter) {
   std::promise<bool> closed_at_once;
   router_.Add("HEAD", "/events", [&](Request&&, Responder respond) {

@@ -218,6 +218,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     error_code ec;
     const tcp::endpoint remote = socket_.remote_endpoint(ec);
     if (!ec) remote_address_ = FormatEndpoint(remote);
+    // Streamed bodies are many small writes: without this, Nagle's algorithm holds each one
+    // until the client's (delayed) ACK of the previous, about 40 ms.
+    socket_.set_option(tcp::no_delay(true), ec);
   }
   ~Session() override { context_->connections.Remove(this); }
 
@@ -262,6 +265,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   asio::steady_timer stream_signal_;      // cancelled when the streamed body has news
   std::shared_ptr<StreamShared> stream_;  // while a body streams
   bool watching_ = false;                 // WatchClient's read is outstanding
+  bool stop_watching_ = false;            // WriteStreamed wants WatchClient to return
 };
 
 void AnswerSlot::Answer(Response response) {
@@ -296,6 +300,9 @@ void StreamShared::End() {
   std::unique_lock lock(mu_);
   if (ended_) return;
   ended_ = true;
+  // An ended body has no close to report: the callbacks (and what they hold) go now.
+  std::vector<std::function<void()>> spent;
+  spent.swap(on_close_);
   const bool wake = std::exchange(waiting_, false);
   lock.unlock();
   if (wake) Wake();
@@ -526,6 +533,7 @@ asio::awaitable<Next> Session::WriteStreamed(Response response, ReplyTo to) {
   deadline_ = Clock::time_point::max();
   deadline_timer_.cancel();
   watching_ = true;
+  stop_watching_ = false;
   asio::co_spawn(socket_.get_executor(), WatchClient(stream), asio::detached);
   try {
     response.stream(std::make_shared<SessionBodyWriter>(stream));
@@ -567,6 +575,7 @@ asio::awaitable<Next> Session::WriteStreamed(Response response, ReplyTo to) {
   if (client_gone) stream->Gone();
   // Stop watching: the read must be over before the next request is read.
   if (watching_) {
+    stop_watching_ = true;
     error_code cancel_error;
     socket_.cancel(cancel_error);
     while (watching_) {
@@ -587,8 +596,10 @@ asio::awaitable<void> Session::WatchClient(std::shared_ptr<StreamShared> stream)
     auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(4096), kAsTuple);
     if (!ec) {
       buffer_.commit(n);
-      if (buffer_.size() < options_.max_header_bytes) continue;
-      break;  // pipelined requests wait for their turn; stop reading
+      // Asked to stop (the body ended; this read completed before the cancel reached it), or
+      // enough is buffered: pipelined requests wait for their turn.
+      if (!stop_watching_ && buffer_.size() < options_.max_header_bytes) continue;
+      break;
     }
     // EOF or reset: the client left. Aborted: WriteStreamed or Close() stopped the read.
     if (ec != asio::error::operation_aborted) stream->Gone();

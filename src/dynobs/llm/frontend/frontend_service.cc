@@ -205,6 +205,7 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
         StreamChunkWriter::AppendDone(tail);
         writer_->Write(std::move(tail));
         writer_->End();
+        writer_.reset();  // its OnClose callback holds this call: no cycle left behind
       }
       span_->End();
       Release();
