@@ -204,7 +204,8 @@ class FrontendApiTest(unittest.TestCase):
         # (docs/compatibility.md); the format itself parses.
         dynamo_names = ("dynamo_frontend_detokenize_token_count",
                         "dynamo_frontend_detokenize_total_us",
-                        "dynamo_frontend_tokenizer_latency_ms")
+                        "dynamo_frontend_tokenizer_latency_ms",
+                        "dynamo_router_overhead_")
         for remark in remarks:
             self.assertTrue(remark.startswith(dynamo_names), remark)
 
@@ -330,6 +331,9 @@ class KvRoutingTest(unittest.TestCase):
             self.assertEqual(sample(m, "dynamo_component_kv_cache_events_applied",
                                     event_type="stored", status="parent_block_not_found"), 0)
             self.assertIsNotNone(sample(m, "dynamo_frontend_worker_active_decode_blocks"))
+            for h in ("block_hashing_ms", "seq_hashing_ms", "indexer_find_matches_ms",
+                      "scheduling_ms", "total_ms"):
+                self.assertEqual(sample(m, f"dynamo_router_overhead_{h}_count"), 4, h)
             self.assertIsNotNone(sample(m, "dynamo_frontend_worker_last_time_to_first_token_seconds"))
         finally:
             c.stop()

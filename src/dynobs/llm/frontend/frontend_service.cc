@@ -404,11 +404,15 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
     case RouterMode::kKv:
       break;
   }
+  const Clock::time_point start = Clock::now();
+  auto ms_since_start = [&] { return SecondsSince(start) * 1000; };
   const uint32_t block_size = std::max<uint32_t>(1, candidates.front().model->kv_block_size);
   const std::vector<uint64_t> hashes = mocker::ComputeBlockHashes(tokens, block_size);
+  const double hashed_ms = ms_since_start();  // chained: the sequence hashes are these
   std::vector<uint64_t> ids;
   for (const auto& c : candidates) ids.push_back(c.instance_id);
   const auto overlaps = indexer_->Overlaps(hashes);
+  const double found_ms = ms_since_start();
   const auto loads = feed_->loads();
   router_metrics_->SetWorkerLoads(loads);  // refreshed as requests are routed
   std::optional<KvChoice> choice;
@@ -417,6 +421,7 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
     choice = ChooseKvWorker(ids, overlaps, loads, static_cast<uint32_t>(hashes.size()), block_size,
                             1.0, rng_);
   }
+  router_metrics_->ObserveOverhead(hashed_ms, hashed_ms, found_ms, ms_since_start());
   for (auto& c : candidates) {
     if (choice && c.instance_id == choice->worker_id) {
       *kv_hit_rate = hashes.empty() ? 0.0

@@ -39,6 +39,16 @@ StatusOr<std::unique_ptr<RouterMetrics>> RouterMetrics::Create(
   };
   auto hit_rate = metrics::LinearBuckets(0, 0.05, 21);
   if (!hit_rate.ok()) return hit_rate.status();
+  auto hashing_ms = metrics::ExponentialBuckets(0.001, 2, 15);
+  auto routing_ms = metrics::ExponentialBuckets(0.01, 3, 17);
+  if (!hashing_ms.ok()) return hashing_ms.status();
+  if (!routing_ms.ok()) return routing_ms.status();
+  auto b = [&](std::string_view name, std::string_view help, const std::vector<double>& buckets) {
+    return metrics::MetricSpec{.name = fmt::format("dynamo_router_overhead_{}", name),
+                               .help = std::string(help),
+                               .const_labels = router,
+                               .buckets = buckets};
+  };
   for (const Status& s : {
            Assign(
                component.CreateIntCounter(a("requests_total", "Requests routed by the KV router")),
@@ -73,6 +83,22 @@ StatusOr<std::unique_ptr<RouterMetrics>> RouterMetrics::Create(
                component.CreateIntCounter(a("remote_indexer_write_failures_total",
                                             "Remote indexer routing-decision writes that failed")),
                &m->remote_write_failures_),
+           Assign(frontend.CreateHistogram(
+                      b("block_hashing_ms", "Time computing block hashes (ms)", *hashing_ms)),
+                  &m->block_hashing_),
+           Assign(frontend.CreateHistogram(
+                      b("seq_hashing_ms", "Time computing sequence hashes (ms)", *hashing_ms)),
+                  &m->seq_hashing_),
+           Assign(frontend.CreateHistogram(b("indexer_find_matches_ms",
+                                             "Time finding prefix matches in the index (ms)",
+                                             *routing_ms)),
+                  &m->find_matches_),
+           Assign(frontend.CreateHistogram(
+                      b("scheduling_ms", "Time choosing the worker (ms)", *routing_ms)),
+                  &m->scheduling_),
+           Assign(
+               frontend.CreateHistogram(b("total_ms", "Total KV routing time (ms)", *routing_ms)),
+               &m->total_),
            Assign(frontend.CreateIntGaugeVec(
                       d("active_decode_blocks", "Active decode blocks per worker")),
                   &m->active_decode_blocks_),
@@ -106,6 +132,15 @@ void RouterMetrics::ObserveKvRequest(uint32_t input_tokens, uint32_t output_toke
   }
   if (output_tokens > 1) itl_.Observe(avg_itl_seconds);
   kv_hit_rate_.Observe(kv_hit_rate);
+}
+
+void RouterMetrics::ObserveOverhead(double hashed_ms, double sequenced_ms, double found_ms,
+                                    double total_ms) const {
+  block_hashing_.Observe(hashed_ms);
+  seq_hashing_.Observe(sequenced_ms - hashed_ms);
+  find_matches_.Observe(found_ms - sequenced_ms);
+  scheduling_.Observe(total_ms - found_ms);
+  total_.Observe(total_ms);
 }
 
 void RouterMetrics::SetWorkerTtft(uint64_t worker_id, double ttft_seconds,
