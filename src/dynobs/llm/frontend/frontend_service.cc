@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,29 @@ namespace {
 constexpr const char* kTarget = "dynobs::frontend";
 constinit tracing::SpanSite kHttpRequest("http-request", "request_span", logging::Level::kInfo,
                                          tracing::SpanKind::kServer);
+// The router's spans (spec §8.2), children of the request's span.
+constinit tracing::SpanSite kRouteRequest("router.route_request", "dynobs::router",
+                                          logging::Level::kInfo, tracing::SpanKind::kInternal);
+constinit tracing::SpanSite kKvRouteRequest("kv_router.route_request", "dynobs::router",
+                                            logging::Level::kInfo, tracing::SpanKind::kInternal);
+constinit tracing::SpanSite kKvBlockHashes("kv_router.compute_block_hashes", "dynobs::router",
+                                           logging::Level::kInfo, tracing::SpanKind::kInternal);
+constinit tracing::SpanSite kKvFindMatches("kv_router.find_matches", "dynobs::router",
+                                           logging::Level::kInfo, tracing::SpanKind::kInternal);
+constinit tracing::SpanSite kKvSelectWorker("kv_router.select_worker", "dynobs::router",
+                                            logging::Level::kInfo, tracing::SpanKind::kInternal);
+
+std::string_view RouterModeName(RouterMode mode) {
+  switch (mode) {
+    case RouterMode::kRoundRobin:
+      return "round_robin";
+    case RouterMode::kRandom:
+      return "random";
+    case RouterMode::kKv:
+      return "kv";
+  }
+  return "";
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -394,25 +418,34 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
   if (candidates.empty()) {
     return UnavailableError(fmt::format("no worker serves model {} now", model));
   }
-  switch (options_.router_mode) {
-    case RouterMode::kRoundRobin:
-      return candidates[next_.fetch_add(1, std::memory_order_relaxed) % candidates.size()];
-    case RouterMode::kRandom: {
+  if (options_.router_mode != RouterMode::kKv) {
+    tracing::Span span(kRouteRequest);
+    size_t index = 0;
+    if (options_.router_mode == RouterMode::kRoundRobin) {
+      index = next_.fetch_add(1, std::memory_order_relaxed) % candidates.size();
+    } else {
       std::lock_guard lock(mu_);
-      return candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng_)];
+      index = std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng_);
     }
-    case RouterMode::kKv:
-      break;
+    span.SetAttribute("request_id", span.context().request_id());
+    span.SetAttribute("worker_id", candidates[index].instance_id);
+    span.SetAttribute("router_mode", RouterModeName(options_.router_mode));
+    return candidates[index];
   }
+  tracing::Span route_span(kKvRouteRequest);
+  tracing::SpanScope route_scope(route_span);
   const Clock::time_point start = Clock::now();
   auto ms_since_start = [&] { return SecondsSince(start) * 1000; };
   const uint32_t block_size = std::max<uint32_t>(1, candidates.front().model->kv_block_size);
+  std::optional<tracing::Span> step(std::in_place, kKvBlockHashes);
   const std::vector<uint64_t> hashes = mocker::ComputeBlockHashes(tokens, block_size);
   const double hashed_ms = ms_since_start();  // chained: the sequence hashes are these
   std::vector<uint64_t> ids;
   for (const auto& c : candidates) ids.push_back(c.instance_id);
+  step.emplace(kKvFindMatches);
   const auto overlaps = indexer_->Overlaps(hashes);
   const double found_ms = ms_since_start();
+  step.emplace(kKvSelectWorker);
   const auto loads = feed_->loads();
   router_metrics_->SetWorkerLoads(loads);  // refreshed as requests are routed
   std::optional<KvChoice> choice;
@@ -421,9 +454,15 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
     choice = ChooseKvWorker(ids, overlaps, loads, static_cast<uint32_t>(hashes.size()), block_size,
                             1.0, rng_);
   }
+  step.reset();
   router_metrics_->ObserveOverhead(hashed_ms, hashed_ms, found_ms, ms_since_start());
+  route_span.SetAttribute("request_id", route_span.context().request_id());
+  route_span.SetAttribute("dp_rank", int64_t{0});
+  route_span.SetAttribute("phase", "Aggregated");
   for (auto& c : candidates) {
     if (choice && c.instance_id == choice->worker_id) {
+      route_span.SetAttribute("worker_id", c.instance_id);
+      route_span.SetAttribute("overlap_blocks", static_cast<int64_t>(choice->overlap_blocks));
       *kv_hit_rate = hashes.empty() ? 0.0
                                     : static_cast<double>(choice->overlap_blocks) /
                                           static_cast<double>(hashes.size());
