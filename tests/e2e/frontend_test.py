@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -303,6 +304,36 @@ class FrontendCapacityTest(unittest.TestCase):
                 self.assertEqual(status, 200, (i, text))
             m = c.metrics()
             self.assertIsNone(sample(m, "dynamo_frontend_requests_total", error_type="overload"))
+        finally:
+            c.stop()
+
+
+class FrontendShutdownTest(unittest.TestCase):
+    def test_draining_keeps_live_at_503_and_lets_streams_finish(self):
+        c = Cluster(worker_args=["--speedup", "5"])  # a stream of 40 tokens takes ~0.1 s
+        try:
+            s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+            body = json.dumps({"model": "mock-llm", "max_tokens": 400, "stream": True,
+                               "messages": [{"role": "user", "content": "drain"}]})
+            s.sendall(f"POST {CHAT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+            first = s.recv(4096)
+            self.assertIn(b"200 OK", first)
+            c.frontend.proc.send_signal(signal.SIGTERM)
+            testlib.wait_for(lambda: c.get("/live")[0] == 503, timeout=2,
+                             what="/live at 503 while draining")
+            self.assertEqual(c.get("/live")[1]["status"], "shutting_down")
+            status, text, _ = c.post(CHAT, {"model": "mock-llm", "max_tokens": 1,
+                                            "messages": [{"role": "user", "content": "late"}]})
+            self.assertEqual(status, 503, text)
+            received = first
+            while b"data: [DONE]" not in received:  # the stream in flight finishes
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            self.assertIn(b"data: [DONE]", received)
+            self.assertEqual(c.frontend.proc.wait(15), 0)
         finally:
             c.stop()
 

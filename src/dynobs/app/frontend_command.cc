@@ -196,8 +196,16 @@ int RunFrontend(const FrontendCommandOptions& o) {
   probing = false;
   probe.join();
   DYNOBS_LOG(kInfo, kTarget, "shutting down", {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"});
+  // Drain (spec §4.2): /live answers 503 shutting_down, new requests are refused, the ones in
+  // flight get DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS to finish; then the server closes.
   drt->health().SetShuttingDown();
-  server.Stop(config.graceful_shutdown);
+  service->SetDraining();
+  const auto drain_deadline = std::chrono::steady_clock::now() + config.graceful_shutdown;
+  while (service->inflight() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  DYNOBS_LOG(kInfo, kTarget, "drained", {"requests_left", service->inflight()});
+  server.Stop(std::chrono::milliseconds(500));
   service.reset();
   loop.Stop();
   DYNOBS_LOG(kInfo, kTarget, "frontend stopped");

@@ -527,6 +527,17 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   if (!std::binary_search(served.begin(), served.end(), params.model)) {
     return refuse(params.model, type, ApiError::ModelNotFound(params.model));
   }
+  if (draining_.load()) {
+    ApiError draining{ApiErrorKind::kOverload, "the frontend is shutting down", "", ""};
+    http::Response r = http::Response::Json(503, ErrorBody(draining));
+    if (!x_request_id.empty()) r.headers.push_back({"x-request-id", x_request_id});
+    auto m = metrics_->StartRequest(params.model, endpoint, type);
+    m->Finish(ApiErrorKind::kOverload);
+    span->SetAttribute("status", int64_t{503});
+    span->End();
+    respond(std::move(r));
+    return;
+  }
   if (inflight_.fetch_add(1) >= options_.max_inflight) {
     inflight_.fetch_sub(1);
     return refuse(

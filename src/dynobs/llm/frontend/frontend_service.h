@@ -63,6 +63,8 @@ class FrontendService {
   // Models served now (from the workers' discovery records), sorted.
   [[nodiscard]] std::vector<std::string> models() const;
   [[nodiscard]] size_t inflight() const { return inflight_.load(); }
+  // From now on new requests are refused (503, "shutting down"); those in flight go on.
+  void SetDraining() { draining_.store(true); }
   [[nodiscard]] const FrontendMetrics& metrics() const { return *metrics_; }
 
  private:
@@ -85,6 +87,7 @@ class FrontendService {
   std::unique_ptr<KvIndexer> indexer_;  // kv mode
   std::unique_ptr<WorkerFeed> feed_;    // kv mode
   std::atomic<size_t> inflight_{0};
+  std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_{0};
   std::mutex mu_;
   std::mt19937_64 rng_{std::random_device{}()};
