@@ -57,16 +57,6 @@ class Worker:
         return self.process.stop()
 
 
-def sample(text, name, **labels):
-    """The value of the first series of `name` whose labels include `labels`; None if absent."""
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
-
-
 def call(env, *args, timeout=60):
     """Runs `dynobs call`; returns (exit status, the JSON lines it printed, stderr)."""
     full = dict(os.environ)
@@ -151,7 +141,7 @@ class FileDiscoveryTest(unittest.TestCase):
 
     def test_cancellation_stops_the_generation(self):
         target = self.workers[0]
-        before = sample(target.metrics(), "dynamo_component_cancellation_total",
+        before = testlib.sample(target.metrics(), "dynamo_component_cancellation_total",
                         dynamo_endpoint="generate") or 0
         start = time.monotonic()
         rc, lines, err = call(self.env, "--instance", target.worker_id, "--max-tokens", "30000",
@@ -162,11 +152,11 @@ class FileDiscoveryTest(unittest.TestCase):
 
         def stopped():
             text = target.metrics()
-            return (sample(text, "dynamo_component_cancellation_total",
+            return (testlib.sample(text, "dynamo_component_cancellation_total",
                            dynamo_endpoint="generate") == before + 1
-                    and sample(text, "dynamo_component_inflight_requests",
+                    and testlib.sample(text, "dynamo_component_inflight_requests",
                                dynamo_endpoint="generate") == 0
-                    and sample(text, "dynamo_component_gpu_cache_usage_percent") == 0)
+                    and testlib.sample(text, "dynamo_component_gpu_cache_usage_percent") == 0)
         testlib.wait_for(stopped, timeout=5, what="the worker to drop the cancelled stream")
 
     def test_worker_metric_families_pass_promtool(self):
@@ -185,7 +175,7 @@ class FileDiscoveryTest(unittest.TestCase):
                        "dynamo_component_kv_publisher_engines_dropped_events_total",
                        "dynamo_component_uptime_seconds"):
             self.assertIn(f"# TYPE {family} ", text)
-        self.assertEqual(sample(text, "dynamo_component_total_blocks", model="mock-llm"), 8192)
+        self.assertEqual(testlib.sample(text, "dynamo_component_total_blocks", model="mock-llm"), 8192)
         r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                            text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -300,11 +290,11 @@ class WorkerFaultTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertGreaterEqual(items(lines)[0]["cached_tokens"], 48)  # back from disk
         kvbm = w.kvbm_metrics()
-        self.assertGreater(sample(kvbm, "kvbm_offload_blocks_d2h"), 0)
-        self.assertGreater(sample(kvbm, "kvbm_offload_blocks_h2d"), 0)  # host -> disk
-        self.assertGreater(sample(kvbm, "kvbm_onboard_blocks_d2d"), 0)  # disk -> device
-        self.assertGreaterEqual(sample(kvbm, "kvbm_matched_tokens"), 48)
-        self.assertGreater(sample(kvbm, "kvbm_disk_cache_hit_rate"), 0)
+        self.assertGreater(testlib.sample(kvbm, "kvbm_offload_blocks_d2h"), 0)
+        self.assertGreater(testlib.sample(kvbm, "kvbm_offload_blocks_h2d"), 0)  # host -> disk
+        self.assertGreater(testlib.sample(kvbm, "kvbm_onboard_blocks_d2d"), 0)  # disk -> device
+        self.assertGreaterEqual(testlib.sample(kvbm, "kvbm_matched_tokens"), 48)
+        self.assertGreater(testlib.sample(kvbm, "kvbm_disk_cache_hit_rate"), 0)
         # promtool's only remarks: the lint rule that counters end in _total. Dynamo names the
         # KVBM counters without it, and dashboards query those names (docs/compatibility.md).
         r = subprocess.run(["promtool", "check", "metrics"], input=kvbm, capture_output=True,
@@ -337,7 +327,7 @@ class WorkerFaultTest(unittest.TestCase):
         self.assertIn("overloaded", ends(lines)[0]["message"])
         first.stop()
         text = w.metrics()
-        self.assertGreaterEqual(sample(text, "dynamo_component_errors_total",
+        self.assertGreaterEqual(testlib.sample(text, "dynamo_component_errors_total",
                                        dynamo_endpoint="generate", error_type="generate"), 1)
 
     def test_bad_settings_stop_the_worker_with_one_line(self):

@@ -23,16 +23,6 @@ import testlib  # noqa: E402
 DYNOBS = None
 
 
-def sample(text, name, **labels):
-    """The value of the first series of `name` whose labels include `labels`; None if absent."""
-    for line in text.splitlines():
-        if not (line.startswith(name + "{") or line.startswith(name + " ")):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
-
-
 class Cluster:
     """Two workers and a frontend on free ports, in a private discovery directory."""
 
@@ -225,37 +215,37 @@ class FrontendWorkloadTest(unittest.TestCase):
                 c.post(COMPLETIONS, {"model": "mock-llm", "prompt": "b", "max_tokens": 6})
             c.post(COMPLETIONS, {"model": "mock-llm", "prompt": 1})
             m = c.metrics()
-            self.assertEqual(sample(m, "dynamo_frontend_requests_total", model="mock-llm",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_requests_total", model="mock-llm",
                                     endpoint="chat_completions", request_type="stream",
                                     status="success"), 2)
-            self.assertEqual(sample(m, "dynamo_frontend_requests_total", model="mock-llm",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_requests_total", model="mock-llm",
                                     endpoint="completions", request_type="unary",
                                     status="success"), 2)
-            self.assertEqual(sample(m, "dynamo_frontend_requests_total", endpoint="completions",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_requests_total", endpoint="completions",
                                     error_type="validation"), 1)
             # Model names match exactly ("Mock-LLM" is unknown: 404), and the request families'
             # model label is lower-cased, as Dynamo's.
-            self.assertEqual(sample(m, "dynamo_frontend_requests_total", model="mock-llm",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_requests_total", model="mock-llm",
                                     endpoint="chat_completions", error_type="not_found"), 1)
-            self.assertEqual(sample(m, "dynamo_frontend_output_tokens_total", model="mock-llm"),
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_output_tokens_total", model="mock-llm"),
                              2 * 4 + 2 * 6)
-            self.assertEqual(sample(m, "dynamo_frontend_time_to_first_token_seconds_count",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_time_to_first_token_seconds_count",
                                     model="mock-llm"), 4)
-            self.assertEqual(sample(m, "dynamo_frontend_inter_token_latency_seconds_count",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_inter_token_latency_seconds_count",
                                     model="mock-llm"), 2 * 3 + 2 * 5)
-            self.assertEqual(sample(m, "dynamo_frontend_output_sequence_tokens_sum",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_output_sequence_tokens_sum",
                                     model="mock-llm"), 20)
-            self.assertEqual(sample(m, "dynamo_frontend_inflight_requests", model="mock-llm"), 0)
-            self.assertEqual(sample(m, "dynamo_frontend_queued_requests", model="mock-llm"), 0)
-            self.assertEqual(sample(m, "dynamo_frontend_model_total_kv_blocks",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_inflight_requests", model="mock-llm"), 0)
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_queued_requests", model="mock-llm"), 0)
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_model_total_kv_blocks",
                                     model="mock-llm"), 8192)
-            self.assertEqual(sample(m, "dynamo_frontend_model_kv_cache_block_size",
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_model_kv_cache_block_size",
                                     model="mock-llm"), 16)
-            self.assertIsNotNone(sample(m, "dynamo_request_plane_roundtrip_ttft_seconds_count"))
-            self.assertEqual(sample(m, "dynamo_frontend_stage_duration_seconds_count",
+            self.assertIsNotNone(testlib.sample(m, "dynamo_request_plane_roundtrip_ttft_seconds_count"))
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_stage_duration_seconds_count",
                                     stage="route"), 4)
-            self.assertGreater(sample(m, "dynamo_frontend_event_loop_delay_seconds_count"), 0)
-            served = sum(sample(c.worker_metrics(i), "dynamo_component_requests_total",
+            self.assertGreater(testlib.sample(m, "dynamo_frontend_event_loop_delay_seconds_count"), 0)
+            served = sum(testlib.sample(c.worker_metrics(i), "dynamo_component_requests_total",
                                 dynamo_endpoint="generate") for i in range(2))
             self.assertEqual(served, 4)
         finally:
@@ -276,16 +266,16 @@ class FrontendWorkloadTest(unittest.TestCase):
 
             def cancelled():
                 m = c.metrics()
-                w = sum(sample(c.worker_metrics(i), "dynamo_component_cancellation_total",
+                w = sum(testlib.sample(c.worker_metrics(i), "dynamo_component_cancellation_total",
                                dynamo_endpoint="generate") or 0 for i in range(2))
-                return (sample(m, "dynamo_frontend_disconnected_clients") == 1 and
-                        sample(m, "dynamo_frontend_model_cancellation_total",
+                return (testlib.sample(m, "dynamo_frontend_disconnected_clients") == 1 and
+                        testlib.sample(m, "dynamo_frontend_model_cancellation_total",
                                model="mock-llm") == 1 and
-                        sample(m, "dynamo_frontend_requests_total", error_type="cancelled") == 1
+                        testlib.sample(m, "dynamo_frontend_requests_total", error_type="cancelled") == 1
                         and w == 1)
             testlib.wait_for(cancelled, timeout=5, what="the cancellation at both ends")
             m = c.metrics()
-            self.assertEqual(sample(m, "dynamo_frontend_inflight_requests", model="mock-llm"), 0)
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_inflight_requests", model="mock-llm"), 0)
         finally:
             c.stop()
 
@@ -303,7 +293,7 @@ class FrontendCapacityTest(unittest.TestCase):
                                                 "messages": [{"role": "user", "content": "x"}]})
                 self.assertEqual(status, 200, (i, text))
             m = c.metrics()
-            self.assertIsNone(sample(m, "dynamo_frontend_requests_total", error_type="overload"))
+            self.assertIsNone(testlib.sample(m, "dynamo_frontend_requests_total", error_type="overload"))
         finally:
             c.stop()
 
@@ -353,19 +343,19 @@ class KvRoutingTest(unittest.TestCase):
             self.assertEqual(cached[0], 0)
             self.assertTrue(all(x > 0 for x in cached[1:]), cached)  # always the same worker
             m = c.metrics()
-            self.assertEqual(sample(m, "dynamo_component_router_requests_total",
+            self.assertEqual(testlib.sample(m, "dynamo_component_router_requests_total",
                                     dynamo_component="backend"), 4)
-            self.assertEqual(sample(m, "dynamo_component_router_kv_hit_rate_count"), 4)
-            self.assertGreater(sample(m, "dynamo_component_router_kv_hit_rate_sum"), 2.5)
-            self.assertGreater(sample(m, "dynamo_component_kv_cache_events_applied",
+            self.assertEqual(testlib.sample(m, "dynamo_component_router_kv_hit_rate_count"), 4)
+            self.assertGreater(testlib.sample(m, "dynamo_component_router_kv_hit_rate_sum"), 2.5)
+            self.assertGreater(testlib.sample(m, "dynamo_component_kv_cache_events_applied",
                                       event_type="stored", status="ok"), 0)
-            self.assertEqual(sample(m, "dynamo_component_kv_cache_events_applied",
+            self.assertEqual(testlib.sample(m, "dynamo_component_kv_cache_events_applied",
                                     event_type="stored", status="parent_block_not_found"), 0)
-            self.assertIsNotNone(sample(m, "dynamo_frontend_worker_active_decode_blocks"))
+            self.assertIsNotNone(testlib.sample(m, "dynamo_frontend_worker_active_decode_blocks"))
             for h in ("block_hashing_ms", "seq_hashing_ms", "indexer_find_matches_ms",
                       "scheduling_ms", "total_ms"):
-                self.assertEqual(sample(m, f"dynamo_router_overhead_{h}_count"), 4, h)
-            self.assertIsNotNone(sample(m, "dynamo_frontend_worker_last_time_to_first_token_seconds"))
+                self.assertEqual(testlib.sample(m, f"dynamo_router_overhead_{h}_count"), 4, h)
+            self.assertIsNotNone(testlib.sample(m, "dynamo_frontend_worker_last_time_to_first_token_seconds"))
         finally:
             c.stop()
 
@@ -375,12 +365,12 @@ class KvRoutingTest(unittest.TestCase):
             prompt = " ".join(f"word{i}" for i in range(120))
             for _ in range(4):
                 c.post(COMPLETIONS, {"model": "mock-llm", "prompt": prompt, "max_tokens": 2})
-            served = [sample(c.worker_metrics(i), "dynamo_component_requests_total",
+            served = [testlib.sample(c.worker_metrics(i), "dynamo_component_requests_total",
                              dynamo_endpoint="generate") for i in range(2)]
             self.assertEqual(served, [2, 2])
             m = c.metrics()
             # Registered in every mode, observed only by the KV router (as Dynamo).
-            self.assertEqual(sample(m, "dynamo_component_router_requests_total"), 0)
+            self.assertEqual(testlib.sample(m, "dynamo_component_router_requests_total"), 0)
         finally:
             c.stop()
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 import testlib  # noqa: E402
@@ -45,16 +46,10 @@ class ServeTest(unittest.TestCase):
                 except OSError:
                     return 0
 
-            def model_listed():  # the frontend's own view of the workers
-                try:
-                    return "mock-llm" in testlib.http_get(base + "/v1/models")[2].decode()
-                except OSError:
-                    return False
-            testlib.wait_for(lambda: both_workers() == 2 and model_listed(), timeout=15,
-                             what="two workers")
+            testlib.wait_for(lambda: both_workers() == 2, timeout=15, what="two workers")
+            testlib.wait_for_model(base)
             req = json.dumps({"model": "mock-llm", "max_tokens": 3,
                               "messages": [{"role": "user", "content": "hi"}]}).encode()
-            import urllib.request
             with urllib.request.urlopen(urllib.request.Request(
                     base + "/v1/chat/completions", data=req,
                     headers={"Content-Type": "application/json"}), timeout=10) as r:

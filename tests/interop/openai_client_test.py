@@ -3,13 +3,10 @@
 openai-client/package-lock.json) against `dynobs serve`: models, chat and completions, streamed
 and unary, and the errors it raises for 404 and 400."""
 import argparse
-import fcntl
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,33 +16,16 @@ DYNOBS = None
 CLIENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openai-client")
 
 
-def ensure_client_deps():
-    """npm ci once; a lock keeps parallel test processes from racing."""
-    digest = hashlib.sha256(CLIENT_DIR.encode()).hexdigest()[:16]
-    with open(os.path.join(tempfile.gettempdir(), f"dynobs-openai-client-{digest}.lock"),
-              "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.isdir(os.path.join(CLIENT_DIR, "node_modules", "openai")):
-            return
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=CLIENT_DIR, check=True,
-                       stdout=subprocess.DEVNULL, timeout=300)
-
-
 class OpenAiClientTest(unittest.TestCase):
     def test_the_official_client_works_unchanged(self):
-        ensure_client_deps()
+        testlib.ensure_npm_deps(CLIENT_DIR, "openai")
         port = testlib.free_port()
         serve = testlib.Process([DYNOBS, "serve", "--http-port", str(port), "--speedup", "20"],
                                 stdin=None)
         try:
             base = f"http://127.0.0.1:{port}"
 
-            def ready():
-                try:
-                    return "mock-llm" in testlib.http_get(base + "/v1/models")[2].decode()
-                except OSError:
-                    return False
-            testlib.wait_for(ready, timeout=20, what="the model at the frontend")
+            testlib.wait_for_model(base)
             r = subprocess.run(["node", os.path.join(CLIENT_DIR, "client.mjs"), base + "/v1",
                                 "mock-llm"], capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)

@@ -35,12 +35,7 @@ class ServePrometheusTest(unittest.TestCase):
                 if int(p) != port]
             self.assertEqual(len(targets), 5)  # frontend, 2 workers, 2 KVBM ports
             base = f"http://127.0.0.1:{port}"
-            def ready():
-                try:
-                    return "mock-llm" in testlib.http_get(base + "/v1/models")[2].decode()
-                except OSError:
-                    return False
-            testlib.wait_for(ready, timeout=20, what="the model at the frontend")
+            testlib.wait_for_model(base)
             for i in range(6):
                 body = json.dumps({"model": "mock-llm", "max_tokens": 4, "stream": i % 2 == 0,
                                    "messages": [{"role": "user", "content": "hello " * 40}]})

@@ -42,6 +42,28 @@ def http_get(url, headers=None, timeout=10.0):
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
+def sample(text, name, **labels):
+    """The value of the first series of `name` in exposition `text` whose labels include
+    `labels`; None if absent."""
+    for line in text.splitlines():
+        if not (line.startswith(name + "{") or line.startswith(name + " ")):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def wait_for_model(base_url, model="mock-llm", timeout=20.0):
+    """Waits until the frontend at `base_url` lists `model` in /v1/models (its own view of the
+    workers, which follows discovery by up to a poll interval)."""
+    def listed():
+        try:
+            return model in http_get(base_url + "/v1/models")[2].decode()
+        except OSError:
+            return False
+    wait_for(listed, timeout=timeout, what=f"{model} at the frontend")
+
+
 def decode_body(headers, body):
     if headers.get("content-encoding") == "gzip":
         return gzip.decompress(body).decode()
@@ -107,16 +129,21 @@ class Process:
         return self.proc.returncode
 
 
-def ensure_receiver_deps(receiver_dir):
-    """npm ci --omit=dev once; a lock keeps parallel test processes from racing."""
-    digest = hashlib.sha256(os.path.abspath(receiver_dir).encode()).hexdigest()[:16]
-    lock_path = os.path.join(tempfile.gettempdir(), f"dynobs-otlp-receiver-{digest}.lock")
+def ensure_npm_deps(directory, installed):
+    """`npm ci --omit=dev` in `directory` once (until node_modules/`installed` exists); a lock
+    keeps parallel test processes from racing."""
+    digest = hashlib.sha256(os.path.abspath(directory).encode()).hexdigest()[:16]
+    lock_path = os.path.join(tempfile.gettempdir(), f"dynobs-npm-{digest}.lock")
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.isdir(os.path.join(receiver_dir, "node_modules", "@opentelemetry")):
+        if os.path.isdir(os.path.join(directory, "node_modules", installed)):
             return
-        subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"], cwd=receiver_dir,
+        subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"], cwd=directory,
                        check=True, stdout=subprocess.DEVNULL, timeout=300)
+
+
+def ensure_receiver_deps(receiver_dir):
+    ensure_npm_deps(receiver_dir, "@opentelemetry")
 
 
 class OtlpReceiver:

@@ -68,6 +68,14 @@ class MetricVec {
     return WithLabelValues(std::span<const std::string_view>(values.begin(), values.size()));
   }
 
+  // The handle for `values`, or a detached one (it records nowhere) when the values are refused:
+  // for request paths that must go on whatever the metrics say.
+  [[nodiscard]] Handle WithLabelValuesOrDetached(
+      std::initializer_list<std::string_view> values) const {
+    auto handle = WithLabelValues(values);
+    return handle.ok() ? *handle : Handle();
+  }
+
   [[nodiscard]] const std::string& name() const { return family_->desc().name; }
 
  private:

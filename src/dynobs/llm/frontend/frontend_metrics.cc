@@ -5,23 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "dynobs/metrics/create.h"
+
 namespace dynobs::llm::frontend {
 namespace {
-
-// Resolves a series handle; a failure (wrong label count, a family past its series limit) gives
-// a detached handle: the request goes on, the sample is not exposed.
-template <typename Handle, typename Vec>
-Handle At(const Vec& vec, std::initializer_list<std::string_view> values) {
-  auto h = vec.WithLabelValues(values);
-  return h.ok() ? *h : Handle();
-}
-
-template <typename T>
-Status Assign(StatusOr<T> made, T* out) {
-  if (!made.ok()) return made.status();
-  *out = std::move(*made);
-  return Status::Ok();
-}
 
 StatusOr<metrics::LogBucketSpec> LoadSpec(const env::Reader& env, std::string_view prefix,
                                           metrics::LogBucketSpec spec) {
@@ -97,106 +84,126 @@ StatusOr<std::unique_ptr<FrontendMetrics>> FrontendMetrics::Create(metrics::Regi
   const std::vector<std::string> model = {"model"};
   const auto isl = metrics::LogBuckets(b.input_sequence);
   for (const Status& s : {
-           Assign(r.CreateIntCounterVec(
-                      spec("requests_total", "Total number of LLM requests processed",
-                           {"model", "endpoint", "request_type", "status", "error_type"})),
-                  &m->requests_),
-           Assign(r.CreateIntGaugeVec(
-                      spec("inflight_requests",
-                           "Number of inflight requests (deprecated: active_requests)", model)),
-                  &m->inflight_),
-           Assign(r.CreateIntGaugeVec(spec("active_requests", "Number of active requests", model)),
-                  &m->active_),
-           Assign(
+           metrics::AssignCreated(
+               r.CreateIntCounterVec(
+                   spec("requests_total", "Total number of LLM requests processed",
+                        {"model", "endpoint", "request_type", "status", "error_type"})),
+               &m->requests_),
+           metrics::AssignCreated(
+               r.CreateIntGaugeVec(spec("inflight_requests",
+                                        "Number of inflight requests (deprecated: active_requests)",
+                                        model)),
+               &m->inflight_),
+           metrics::AssignCreated(
+               r.CreateIntGaugeVec(spec("active_requests", "Number of active requests", model)),
+               &m->active_),
+           metrics::AssignCreated(
                r.CreateIntGaugeVec(spec("queued_requests",
                                         "Number of requests waiting for their first token", model)),
                &m->queued_),
-           Assign(r.CreateIntGauge(spec("disconnected_clients", "Number of disconnected clients")),
-                  &m->disconnected_),
-           Assign(r.CreateHistogramVec(spec("request_duration_seconds", "Duration of LLM requests",
-                                            model, metrics::LogBuckets(b.request_duration))),
-                  &m->duration_),
-           Assign(r.CreateHistogramVec(
-                      spec("input_sequence_tokens", "Input sequence length in tokens", model, isl)),
-                  &m->isl_),
-           Assign(r.CreateHistogramVec(spec("output_sequence_tokens",
-                                            "Output sequence length in tokens", model,
-                                            metrics::LogBuckets(b.output_sequence))),
-                  &m->osl_),
-           Assign(r.CreateHistogramVec(
-                      spec("cached_tokens", "Number of cached (prefix-hit) tokens", model, isl)),
-                  &m->cached_),
-           Assign(r.CreateIntCounterVec(spec("output_tokens_total",
-                                             "Total number of output tokens generated", model)),
-                  &m->output_tokens_),
-           Assign(r.CreateHistogramVec(spec("time_to_first_token_seconds",
-                                            "Time to first token in seconds", model,
-                                            metrics::LogBuckets(b.ttft))),
-                  &m->ttft_),
-           Assign(r.CreateHistogramVec(spec("inter_token_latency_seconds",
-                                            "Inter-token latency in seconds", model,
-                                            metrics::LogBuckets(b.itl))),
-                  &m->itl_),
-           Assign(r.CreateHistogramVec(spec("tokenizer_latency_ms",
-                                            "Tokenizer latency in milliseconds", {"operation"},
-                                            {0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512})),
-                  &m->tokenizer_ms_),
-           Assign(r.CreateIntGaugeVec(spec("model_total_kv_blocks",
-                                           "Total KV cache blocks of the model's workers", model)),
-                  &m->model_total_kv_blocks_),
-           Assign(r.CreateIntGaugeVec(
-                      spec("model_max_num_seqs", "Maximum number of sequences", model)),
-                  &m->model_max_num_seqs_),
-           Assign(r.CreateIntGaugeVec(spec("model_max_num_batched_tokens",
-                                           "Maximum number of batched tokens", model)),
-                  &m->model_max_batched_),
-           Assign(
+           metrics::AssignCreated(
+               r.CreateIntGauge(spec("disconnected_clients", "Number of disconnected clients")),
+               &m->disconnected_),
+           metrics::AssignCreated(
+               r.CreateHistogramVec(spec("request_duration_seconds", "Duration of LLM requests",
+                                         model, metrics::LogBuckets(b.request_duration))),
+               &m->duration_),
+           metrics::AssignCreated(
+               r.CreateHistogramVec(
+                   spec("input_sequence_tokens", "Input sequence length in tokens", model, isl)),
+               &m->isl_),
+           metrics::AssignCreated(r.CreateHistogramVec(spec(
+                                      "output_sequence_tokens", "Output sequence length in tokens",
+                                      model, metrics::LogBuckets(b.output_sequence))),
+                                  &m->osl_),
+           metrics::AssignCreated(
+               r.CreateHistogramVec(
+                   spec("cached_tokens", "Number of cached (prefix-hit) tokens", model, isl)),
+               &m->cached_),
+           metrics::AssignCreated(
+               r.CreateIntCounterVec(
+                   spec("output_tokens_total", "Total number of output tokens generated", model)),
+               &m->output_tokens_),
+           metrics::AssignCreated(r.CreateHistogramVec(spec("time_to_first_token_seconds",
+                                                            "Time to first token in seconds", model,
+                                                            metrics::LogBuckets(b.ttft))),
+                                  &m->ttft_),
+           metrics::AssignCreated(r.CreateHistogramVec(spec("inter_token_latency_seconds",
+                                                            "Inter-token latency in seconds", model,
+                                                            metrics::LogBuckets(b.itl))),
+                                  &m->itl_),
+           metrics::AssignCreated(r.CreateHistogramVec(spec(
+                                      "tokenizer_latency_ms", "Tokenizer latency in milliseconds",
+                                      {"operation"}, {0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512})),
+                                  &m->tokenizer_ms_),
+           metrics::AssignCreated(
+               r.CreateIntGaugeVec(spec("model_total_kv_blocks",
+                                        "Total KV cache blocks of the model's workers", model)),
+               &m->model_total_kv_blocks_),
+           metrics::AssignCreated(r.CreateIntGaugeVec(spec("model_max_num_seqs",
+                                                           "Maximum number of sequences", model)),
+                                  &m->model_max_num_seqs_),
+           metrics::AssignCreated(
+               r.CreateIntGaugeVec(
+                   spec("model_max_num_batched_tokens", "Maximum number of batched tokens", model)),
+               &m->model_max_batched_),
+           metrics::AssignCreated(
                r.CreateIntGaugeVec(spec("model_context_length", "Maximum context length", model)),
                &m->model_context_length_),
-           Assign(
+           metrics::AssignCreated(
                r.CreateIntGaugeVec(spec("model_kv_cache_block_size", "KV cache block size", model)),
                &m->model_block_size_),
-           Assign(
+           metrics::AssignCreated(
                r.CreateIntGaugeVec(spec("model_migration_limit", "Request migration limit", model)),
                &m->model_migration_limit_),
-           Assign(r.CreateIntCounterVec(spec("model_migration_total",
-                                             "Total number of request migrations",
-                                             {"model", "migration_type"})),
-                  &m->migration_),
-           Assign(r.CreateIntCounterVec(
-                      spec("model_migration_max_seq_len_exceeded_total",
-                           "Migrations disabled because the sequence exceeded max_seq_len", model)),
-                  &m->migration_exceeded_),
-           Assign(r.CreateIntCounterVec(spec("model_cancellation_total",
-                                             "Total number of requests cancelled by the client",
-                                             {"model", "endpoint", "request_type"})),
-                  &m->cancellation_),
-           Assign(r.CreateIntCounterVec(spec("model_rejection_total",
-                                             "Total number of requests rejected as overload",
-                                             {"model", "endpoint"})),
-                  &m->rejection_),
-           Assign(r.CreateHistogramVec(spec(
-                      "stage_duration_seconds", "Duration of frontend pipeline stages", {"stage"},
-                      {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5})),
-                  &m->stage_duration_),
-           Assign(r.CreateHistogram(spec("tokenize_seconds", "Time spent tokenizing a request", {},
-                                         {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1})),
-                  &m->tokenize_),
-           Assign(r.CreateHistogram(
-                      spec("template_seconds", "Time spent applying the chat template", {},
-                           {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05})),
-                  &m->template_),
-           Assign(r.CreateCounter(spec("detokenize_total_us",
-                                       "Cumulative detokenization time in microseconds")),
-                  &m->detokenize_us_),
-           Assign(r.CreateCounter(spec("detokenize_token_count", "Tokens detokenized")),
-                  &m->detokenize_count_),
-           Assign(r.CreateHistogram(spec("event_loop_delay_seconds",
-                                         "Delay of a 10 ms timer on the frontend's event loop", {},
-                                         {0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})),
-                  &m->loop_delay_),
-           Assign(r.CreateCounter(spec("event_loop_stall_total", "Event-loop delays over 5 ms")),
-                  &m->loop_stall_),
+           metrics::AssignCreated(r.CreateIntCounterVec(spec("model_migration_total",
+                                                             "Total number of request migrations",
+                                                             {"model", "migration_type"})),
+                                  &m->migration_),
+           metrics::AssignCreated(
+               r.CreateIntCounterVec(
+                   spec("model_migration_max_seq_len_exceeded_total",
+                        "Migrations disabled because the sequence exceeded max_seq_len", model)),
+               &m->migration_exceeded_),
+           metrics::AssignCreated(
+               r.CreateIntCounterVec(spec("model_cancellation_total",
+                                          "Total number of requests cancelled by the client",
+                                          {"model", "endpoint", "request_type"})),
+               &m->cancellation_),
+           metrics::AssignCreated(
+               r.CreateIntCounterVec(spec("model_rejection_total",
+                                          "Total number of requests rejected as overload",
+                                          {"model", "endpoint"})),
+               &m->rejection_),
+           metrics::AssignCreated(
+               r.CreateHistogramVec(
+                   spec("stage_duration_seconds", "Duration of frontend pipeline stages", {"stage"},
+                        {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5})),
+               &m->stage_duration_),
+           metrics::AssignCreated(
+               r.CreateHistogram(spec("tokenize_seconds", "Time spent tokenizing a request", {},
+                                      {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1})),
+               &m->tokenize_),
+           metrics::AssignCreated(
+               r.CreateHistogram(
+                   spec("template_seconds", "Time spent applying the chat template", {},
+                        {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05})),
+               &m->template_),
+           metrics::AssignCreated(
+               r.CreateCounter(
+                   spec("detokenize_total_us", "Cumulative detokenization time in microseconds")),
+               &m->detokenize_us_),
+           metrics::AssignCreated(
+               r.CreateCounter(spec("detokenize_token_count", "Tokens detokenized")),
+               &m->detokenize_count_),
+           metrics::AssignCreated(
+               r.CreateHistogram(spec("event_loop_delay_seconds",
+                                      "Delay of a 10 ms timer on the frontend's event loop", {},
+                                      {0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})),
+               &m->loop_delay_),
+           metrics::AssignCreated(
+               r.CreateCounter(spec("event_loop_stall_total", "Event-loop delays over 5 ms")),
+               &m->loop_stall_),
        }) {
     if (!s.ok()) return s;
   }
@@ -224,9 +231,9 @@ FrontendMetrics::Request::Request(const FrontendMetrics& m, std::string model, A
       type_(type),
       start_(std::chrono::steady_clock::now()),
       last_chunk_(start_),
-      inflight_(At<metrics::IntGauge>(m.inflight_, {model_})),
-      active_(At<metrics::IntGauge>(m.active_, {model_})),
-      queued_(At<metrics::IntGauge>(m.queued_, {model_})) {
+      inflight_(m.inflight_.WithLabelValuesOrDetached({model_})),
+      active_(m.active_.WithLabelValuesOrDetached({model_})),
+      queued_(m.queued_.WithLabelValuesOrDetached({model_})) {
   inflight_.Inc();
   active_.Inc();
   queued_.Inc();
@@ -242,23 +249,23 @@ void FrontendMetrics::Request::LeaveQueue() {
 
 void FrontendMetrics::Request::ObserveCachedTokens(uint32_t tokens) {
   if (std::exchange(cached_observed_, true)) return;
-  At<metrics::Histogram>(m_.cached_, {model_}).Observe(tokens);
+  m_.cached_.WithLabelValuesOrDetached({model_}).Observe(tokens);
 }
 
 void FrontendMetrics::Request::OnTokens(uint32_t tokens,
                                         std::chrono::steady_clock::time_point now) {
   if (tokens == 0 || finished_) return;
-  At<metrics::IntCounter>(m_.output_tokens_, {model_}).Inc(tokens);
+  m_.output_tokens_.WithLabelValuesOrDetached({model_}).Inc(tokens);
   const double since_last = std::chrono::duration<double>(now - last_chunk_).count();
   last_chunk_ = now;
   if (output_tokens_ == 0) {
     ttft_seconds_ = std::chrono::duration<double>(now - start_).count();
-    At<metrics::Histogram>(m_.ttft_, {model_}).Observe(ttft_seconds_);
-    At<metrics::Histogram>(m_.isl_, {model_}).Observe(input_tokens_);
+    m_.ttft_.WithLabelValuesOrDetached({model_}).Observe(ttft_seconds_);
+    m_.isl_.WithLabelValuesOrDetached({model_}).Observe(input_tokens_);
     LeaveQueue();
   } else {
     // Dynamo: (time since the previous chunk) / n, observed n times.
-    const metrics::Histogram itl = At<metrics::Histogram>(m_.itl_, {model_});
+    const metrics::Histogram itl = m_.itl_.WithLabelValuesOrDetached({model_});
     const double each = since_last / tokens;
     for (uint32_t i = 0; i < tokens; ++i) itl.Observe(each);
     later_tokens_ += tokens;
@@ -273,48 +280,48 @@ double FrontendMetrics::Request::avg_itl_seconds() const {
 
 void FrontendMetrics::Request::OnClientDisconnected() {
   m_.disconnected_.Inc();
-  At<metrics::IntCounter>(m_.cancellation_,
-                          {model_, EndpointLabel(endpoint_), RequestTypeLabel(type_)})
+  m_.cancellation_
+      .WithLabelValuesOrDetached({model_, EndpointLabel(endpoint_), RequestTypeLabel(type_)})
       .Inc();
 }
 
 void FrontendMetrics::Request::OnRejected() {
-  At<metrics::IntCounter>(m_.rejection_, {model_, EndpointLabel(endpoint_)}).Inc();
+  m_.rejection_.WithLabelValuesOrDetached({model_, EndpointLabel(endpoint_)}).Inc();
 }
 
 void FrontendMetrics::Request::Finish(std::optional<ApiErrorKind> error) {
   if (std::exchange(finished_, true)) return;
-  At<metrics::IntCounter>(m_.requests_,
-                          {model_, EndpointLabel(endpoint_), RequestTypeLabel(type_),
-                           error ? "error" : "success", error ? ErrorTypeLabel(*error) : ""})
+  m_.requests_
+      .WithLabelValuesOrDetached({model_, EndpointLabel(endpoint_), RequestTypeLabel(type_),
+                                  error ? "error" : "success", error ? ErrorTypeLabel(*error) : ""})
       .Inc();
   inflight_.Dec();
   active_.Dec();
   LeaveQueue();
-  At<metrics::Histogram>(m_.duration_, {model_})
-      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
-  if (output_tokens_ > 0) At<metrics::Histogram>(m_.osl_, {model_}).Observe(output_tokens_);
+  m_.duration_.WithLabelValuesOrDetached({model_}).Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  if (output_tokens_ > 0) m_.osl_.WithLabelValuesOrDetached({model_}).Observe(output_tokens_);
 }
 
 void FrontendMetrics::SetModelConfig(const runtime::ModelInfo& model) const {
   const std::string_view name = model.name;
-  At<metrics::IntGauge>(model_total_kv_blocks_, {name})
-      .Set(static_cast<int64_t>(model.total_kv_blocks));
-  At<metrics::IntGauge>(model_max_num_seqs_, {name}).Set(model.max_num_seqs);
-  At<metrics::IntGauge>(model_max_batched_, {name}).Set(model.max_num_batched_tokens);
-  At<metrics::IntGauge>(model_context_length_, {name}).Set(model.context_length);
-  At<metrics::IntGauge>(model_block_size_, {name}).Set(model.kv_block_size);
-  At<metrics::IntGauge>(model_migration_limit_, {name}).Set(model.migration_limit);
+  model_total_kv_blocks_.WithLabelValuesOrDetached({name}).Set(
+      static_cast<int64_t>(model.total_kv_blocks));
+  model_max_num_seqs_.WithLabelValuesOrDetached({name}).Set(model.max_num_seqs);
+  model_max_batched_.WithLabelValuesOrDetached({name}).Set(model.max_num_batched_tokens);
+  model_context_length_.WithLabelValuesOrDetached({name}).Set(model.context_length);
+  model_block_size_.WithLabelValuesOrDetached({name}).Set(model.kv_block_size);
+  model_migration_limit_.WithLabelValuesOrDetached({name}).Set(model.migration_limit);
 }
 
 void FrontendMetrics::ObserveStage(Stage stage, double seconds) const {
-  At<metrics::Histogram>(stage_duration_, {kStageNames[static_cast<size_t>(stage)]})
+  stage_duration_.WithLabelValuesOrDetached({kStageNames[static_cast<size_t>(stage)]})
       .Observe(seconds);
 }
 
 void FrontendMetrics::ObserveTokenize(double seconds) const {
   tokenize_.Observe(seconds);
-  At<metrics::Histogram>(tokenizer_ms_, {"tokenize"}).Observe(seconds * 1000);
+  tokenizer_ms_.WithLabelValuesOrDetached({"tokenize"}).Observe(seconds * 1000);
 }
 
 void FrontendMetrics::ObserveTemplate(double seconds) const { template_.Observe(seconds); }
@@ -323,7 +330,7 @@ void FrontendMetrics::ObserveDetokenize(double microseconds, uint64_t tokens) co
   detokenize_us_.Inc(microseconds);
   detokenize_count_.Inc(static_cast<double>(tokens));
   if (tokens > 0) {
-    At<metrics::Histogram>(tokenizer_ms_, {"detokenize"})
+    tokenizer_ms_.WithLabelValuesOrDetached({"detokenize"})
         .Observe(microseconds / 1000 / static_cast<double>(tokens));
   }
 }

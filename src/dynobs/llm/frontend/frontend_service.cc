@@ -483,13 +483,15 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   tracing::SpanScope scope(*span);
   const std::string x_request_id(request.HeaderValue("x-request-id"));
 
-  // A request that ends before reaching a worker: counted, logged, answered.
-  auto refuse = [&](const std::string& model, RequestType type, const ApiError& error) {
+  // A request that ends before reaching a worker: counted, logged, answered (with `status`, or
+  // the kind's own).
+  auto refuse = [&](const std::string& model, RequestType type, const ApiError& error,
+                    int status = 0) {
     auto m = metrics_->StartRequest(model, endpoint, type);
     if (error.kind == ApiErrorKind::kOverload) m->OnRejected();
     m->Finish(error.kind);
-    http::Response r =
-        http::Response::Json(HttpStatus(error.kind, options_.overload_status), ErrorBody(error));
+    http::Response r = http::Response::Json(
+        status != 0 ? status : HttpStatus(error.kind, options_.overload_status), ErrorBody(error));
     if (!x_request_id.empty()) r.headers.push_back({"x-request-id", x_request_id});
     span->SetAttribute("status", static_cast<int64_t>(r.status));
     span->SetStatus(tracing::StatusCode::kError, error.message);
@@ -527,16 +529,9 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   if (!std::binary_search(served.begin(), served.end(), params.model)) {
     return refuse(params.model, type, ApiError::ModelNotFound(params.model));
   }
-  if (draining_.load()) {
-    ApiError draining{ApiErrorKind::kOverload, "the frontend is shutting down", "", ""};
-    http::Response r = http::Response::Json(503, ErrorBody(draining));
-    if (!x_request_id.empty()) r.headers.push_back({"x-request-id", x_request_id});
-    auto m = metrics_->StartRequest(params.model, endpoint, type);
-    m->Finish(ApiErrorKind::kOverload);
-    span->SetAttribute("status", int64_t{503});
-    span->End();
-    respond(std::move(r));
-    return;
+  if (draining_.load()) {  // 503 whatever the overload status: this is not load
+    return refuse(params.model, type,
+                  {ApiErrorKind::kOverload, "the frontend is shutting down", "", ""}, 503);
   }
   if (inflight_.fetch_add(1) >= options_.max_inflight) {
     inflight_.fetch_sub(1);

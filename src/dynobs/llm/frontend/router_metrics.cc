@@ -3,24 +3,9 @@
 #include <fmt/format.h>
 
 #include "dynobs/metrics/buckets.h"
+#include "dynobs/metrics/create.h"
 
 namespace dynobs::llm::frontend {
-namespace {
-
-template <typename T>
-Status Assign(StatusOr<T> made, T* out) {
-  if (!made.ok()) return made.status();
-  *out = std::move(*made);
-  return Status::Ok();
-}
-
-template <typename Handle, typename Vec>
-Handle At(const Vec& vec, std::initializer_list<std::string_view> values) {
-  auto h = vec.WithLabelValues(values);
-  return h.ok() ? *h : Handle();
-}
-
-}  // namespace
 
 StatusOr<std::unique_ptr<RouterMetrics>> RouterMetrics::Create(
     const metrics::MetricsScope& component, metrics::Registry& frontend, uint64_t router_id) {
@@ -50,71 +35,82 @@ StatusOr<std::unique_ptr<RouterMetrics>> RouterMetrics::Create(
                                .buckets = buckets};
   };
   for (const Status& s : {
-           Assign(
+           metrics::AssignCreated(
                component.CreateIntCounter(a("requests_total", "Requests routed by the KV router")),
                &m->requests_),
-           Assign(component.CreateHistogram(a("time_to_first_token_seconds",
-                                              "Time to first token at the router",
-                                              metrics::LogBuckets({0.001, 480, 18}))),
-                  &m->ttft_),
-           Assign(component.CreateHistogram(a("inter_token_latency_seconds",
-                                              "Average inter-token latency at the router",
-                                              metrics::LogBuckets({0.001, 2, 13}))),
-                  &m->itl_),
-           Assign(component.CreateHistogram(a("input_sequence_tokens",
-                                              "Input sequence length of routed requests",
-                                              metrics::LogBuckets({50, 128000, 12}))),
-                  &m->isl_),
-           Assign(component.CreateHistogram(a("output_sequence_tokens",
-                                              "Output sequence length of routed requests",
-                                              metrics::LogBuckets({50, 32000, 10}))),
-                  &m->osl_),
-           Assign(component.CreateHistogram(
-                      a("kv_hit_rate", "Predicted KV cache hit rate at routing time", *hit_rate)),
-                  &m->kv_hit_rate_),
-           Assign(component.CreateHistogram(a("kv_transfer_estimated_latency_seconds",
-                                              "Estimated KV transfer latency (disaggregated)",
-                                              metrics::LogBuckets({0.001, 10, 15}))),
-                  &m->kv_transfer_latency_),
-           Assign(component.CreateIntCounter(a("remote_indexer_query_failures_total",
-                                               "Remote indexer overlap queries that failed")),
-                  &m->remote_query_failures_),
-           Assign(
+           metrics::AssignCreated(
+               component.CreateHistogram(a("time_to_first_token_seconds",
+                                           "Time to first token at the router",
+                                           metrics::LogBuckets({0.001, 480, 18}))),
+               &m->ttft_),
+           metrics::AssignCreated(
+               component.CreateHistogram(a("inter_token_latency_seconds",
+                                           "Average inter-token latency at the router",
+                                           metrics::LogBuckets({0.001, 2, 13}))),
+               &m->itl_),
+           metrics::AssignCreated(
+               component.CreateHistogram(a("input_sequence_tokens",
+                                           "Input sequence length of routed requests",
+                                           metrics::LogBuckets({50, 128000, 12}))),
+               &m->isl_),
+           metrics::AssignCreated(
+               component.CreateHistogram(a("output_sequence_tokens",
+                                           "Output sequence length of routed requests",
+                                           metrics::LogBuckets({50, 32000, 10}))),
+               &m->osl_),
+           metrics::AssignCreated(
+               component.CreateHistogram(
+                   a("kv_hit_rate", "Predicted KV cache hit rate at routing time", *hit_rate)),
+               &m->kv_hit_rate_),
+           metrics::AssignCreated(
+               component.CreateHistogram(a("kv_transfer_estimated_latency_seconds",
+                                           "Estimated KV transfer latency (disaggregated)",
+                                           metrics::LogBuckets({0.001, 10, 15}))),
+               &m->kv_transfer_latency_),
+           metrics::AssignCreated(
+               component.CreateIntCounter(a("remote_indexer_query_failures_total",
+                                            "Remote indexer overlap queries that failed")),
+               &m->remote_query_failures_),
+           metrics::AssignCreated(
                component.CreateIntCounter(a("remote_indexer_write_failures_total",
                                             "Remote indexer routing-decision writes that failed")),
                &m->remote_write_failures_),
-           Assign(frontend.CreateHistogram(
-                      b("block_hashing_ms", "Time computing block hashes (ms)", *hashing_ms)),
-                  &m->block_hashing_),
-           Assign(frontend.CreateHistogram(
-                      b("seq_hashing_ms", "Time computing sequence hashes (ms)", *hashing_ms)),
-                  &m->seq_hashing_),
-           Assign(frontend.CreateHistogram(b("indexer_find_matches_ms",
-                                             "Time finding prefix matches in the index (ms)",
-                                             *routing_ms)),
-                  &m->find_matches_),
-           Assign(frontend.CreateHistogram(
-                      b("scheduling_ms", "Time choosing the worker (ms)", *routing_ms)),
-                  &m->scheduling_),
-           Assign(
+           metrics::AssignCreated(
+               frontend.CreateHistogram(
+                   b("block_hashing_ms", "Time computing block hashes (ms)", *hashing_ms)),
+               &m->block_hashing_),
+           metrics::AssignCreated(
+               frontend.CreateHistogram(
+                   b("seq_hashing_ms", "Time computing sequence hashes (ms)", *hashing_ms)),
+               &m->seq_hashing_),
+           metrics::AssignCreated(
+               frontend.CreateHistogram(b("indexer_find_matches_ms",
+                                          "Time finding prefix matches in the index (ms)",
+                                          *routing_ms)),
+               &m->find_matches_),
+           metrics::AssignCreated(
+               frontend.CreateHistogram(
+                   b("scheduling_ms", "Time choosing the worker (ms)", *routing_ms)),
+               &m->scheduling_),
+           metrics::AssignCreated(
                frontend.CreateHistogram(b("total_ms", "Total KV routing time (ms)", *routing_ms)),
                &m->total_),
-           Assign(frontend.CreateIntGaugeVec(
-                      d("active_decode_blocks", "Active decode blocks per worker")),
-                  &m->active_decode_blocks_),
-           Assign(frontend.CreateIntGaugeVec(
-                      d("active_prefill_tokens", "Active prefill tokens per worker")),
-                  &m->active_prefill_tokens_),
-           Assign(frontend.CreateGaugeVec(
-                      d("last_time_to_first_token_seconds", "Last time to first token per worker")),
-                  &m->last_ttft_),
-           Assign(frontend.CreateIntGaugeVec(
-                      d("last_input_sequence_tokens",
-                        "Input sequence length of the last request per worker")),
-                  &m->last_isl_),
-           Assign(frontend.CreateGaugeVec(
-                      d("last_inter_token_latency_seconds", "Last inter-token latency per worker")),
-                  &m->last_itl_),
+           metrics::AssignCreated(frontend.CreateIntGaugeVec(
+                                      d("active_decode_blocks", "Active decode blocks per worker")),
+                                  &m->active_decode_blocks_),
+           metrics::AssignCreated(frontend.CreateIntGaugeVec(d("active_prefill_tokens",
+                                                               "Active prefill tokens per worker")),
+                                  &m->active_prefill_tokens_),
+           metrics::AssignCreated(frontend.CreateGaugeVec(d("last_time_to_first_token_seconds",
+                                                            "Last time to first token per worker")),
+                                  &m->last_ttft_),
+           metrics::AssignCreated(frontend.CreateIntGaugeVec(
+                                      d("last_input_sequence_tokens",
+                                        "Input sequence length of the last request per worker")),
+                                  &m->last_isl_),
+           metrics::AssignCreated(frontend.CreateGaugeVec(d("last_inter_token_latency_seconds",
+                                                            "Last inter-token latency per worker")),
+                                  &m->last_itl_),
        }) {
     if (!s.ok()) return s;
   }
@@ -146,20 +142,20 @@ void RouterMetrics::ObserveOverhead(double hashed_ms, double sequenced_ms, doubl
 void RouterMetrics::SetWorkerTtft(uint64_t worker_id, double ttft_seconds,
                                   uint32_t input_tokens) const {
   const std::string id = std::to_string(worker_id);
-  At<metrics::Gauge>(last_ttft_, {id, "0", "decode"}).Set(ttft_seconds);
-  At<metrics::IntGauge>(last_isl_, {id, "0", "decode"}).Set(input_tokens);
+  last_ttft_.WithLabelValuesOrDetached({id, "0", "decode"}).Set(ttft_seconds);
+  last_isl_.WithLabelValuesOrDetached({id, "0", "decode"}).Set(input_tokens);
 }
 
 void RouterMetrics::SetWorkerItl(uint64_t worker_id, double itl_seconds) const {
-  At<metrics::Gauge>(last_itl_, {std::to_string(worker_id), "0", "decode"}).Set(itl_seconds);
+  last_itl_.WithLabelValuesOrDetached({std::to_string(worker_id), "0", "decode"}).Set(itl_seconds);
 }
 
 void RouterMetrics::SetWorkerLoads(const std::map<uint64_t, WorkerLoad>& loads) const {
   for (const auto& [worker, load] : loads) {
     const std::string id = std::to_string(worker);
-    At<metrics::IntGauge>(active_decode_blocks_, {id, "0", "decode"})
+    active_decode_blocks_.WithLabelValuesOrDetached({id, "0", "decode"})
         .Set(static_cast<int64_t>(load.active_decode_blocks));
-    At<metrics::IntGauge>(active_prefill_tokens_, {id, "0", "decode"})
+    active_prefill_tokens_.WithLabelValuesOrDetached({id, "0", "decode"})
         .Set(static_cast<int64_t>(load.active_prefill_tokens));
   }
 }

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "dynobs/metrics/create.h"
+
 namespace dynobs::runtime {
 namespace {
 
@@ -30,13 +32,6 @@ PerfState& Perf() {
   return *state;
 }
 
-template <typename T>
-Status Assign(StatusOr<T> created, T* out) {
-  if (!created.ok()) return created.status();
-  *out = *created;
-  return Status::Ok();
-}
-
 }  // namespace
 
 std::string_view WorkHandlerErrorName(WorkHandlerError error) {
@@ -57,26 +52,30 @@ StatusOr<std::unique_ptr<WorkHandlerMetrics>> WorkHandlerMetrics::Create(
       spec("errors_total", "Total number of errors in work handler processing");
   errors.label_names = {"error_type"};
   for (const Status& s : {
-           Assign(scope.CreateIntCounter(
-                      spec("requests_total", "Total number of requests processed by work handler")),
-                  &m->requests),
-           Assign(scope.CreateHistogram(std::move(duration)), &m->duration),
-           Assign(scope.CreateIntGauge(
-                      spec("inflight_requests",
-                           "Number of requests currently being processed by work handler")),
-                  &m->inflight),
-           Assign(scope.CreateIntCounter(
-                      spec("request_bytes_total",
-                           "Total number of bytes received in requests by work handler")),
-                  &m->request_bytes),
-           Assign(scope.CreateIntCounter(
-                      spec("response_bytes_total",
-                           "Total number of bytes sent in responses by work handler")),
-                  &m->response_bytes),
-           Assign(scope.CreateIntCounterVec(std::move(errors)), &m->errors_),
-           Assign(scope.CreateIntCounter(spec(
-                      "cancellation_total", "Total number of requests cancelled by work handler")),
-                  &m->cancellations),
+           metrics::AssignCreated(
+               scope.CreateIntCounter(
+                   spec("requests_total", "Total number of requests processed by work handler")),
+               &m->requests),
+           metrics::AssignCreated(scope.CreateHistogram(std::move(duration)), &m->duration),
+           metrics::AssignCreated(
+               scope.CreateIntGauge(
+                   spec("inflight_requests",
+                        "Number of requests currently being processed by work handler")),
+               &m->inflight),
+           metrics::AssignCreated(
+               scope.CreateIntCounter(
+                   spec("request_bytes_total",
+                        "Total number of bytes received in requests by work handler")),
+               &m->request_bytes),
+           metrics::AssignCreated(scope.CreateIntCounter(spec(
+                                      "response_bytes_total",
+                                      "Total number of bytes sent in responses by work handler")),
+                                  &m->response_bytes),
+           metrics::AssignCreated(scope.CreateIntCounterVec(std::move(errors)), &m->errors_),
+           metrics::AssignCreated(
+               scope.CreateIntCounter(spec("cancellation_total",
+                                           "Total number of requests cancelled by work handler")),
+               &m->cancellations),
        }) {
     if (!s.ok()) return s;
   }
