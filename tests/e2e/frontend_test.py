@@ -26,7 +26,7 @@ DYNOBS = None
 class Cluster:
     """Two workers and a frontend on free ports, in a private discovery directory."""
 
-    def __init__(self, worker_args=(), frontend_args=()):
+    def __init__(self, worker_args=(), frontend_args=(), frontend_env=None, health="/health"):
         self.dir = tempfile.mkdtemp(prefix="dynobs-frontend-")
         self.env = {"DYN_DISCOVERY_BACKEND": "file",
                     "DYN_DISCOVERY_DIR": os.path.join(self.dir, "discovery"),
@@ -41,12 +41,12 @@ class Cluster:
             w.system_port = int(re.search(r":(\d+)\s*$", line.strip()).group(1))
             self.workers.append(w)
         self.port = testlib.free_port()
-        env = dict(self.env, DYN_SYSTEM_PORT="-1")
+        env = dict(self.env, DYN_SYSTEM_PORT="-1", **(frontend_env or {}))
         self.frontend = testlib.Process(
             [DYNOBS, "frontend", "--http-port", str(self.port), "--http-host", "127.0.0.1",
              *frontend_args], env=env, stdin=None)
         self.frontend.wait_line(lambda l: "frontend started" in l, timeout=15)
-        testlib.wait_for(lambda: len(self.get("/health")[1]["instances"]) == 2, timeout=10,
+        testlib.wait_for(lambda: len(self.get(health)[1]["instances"]) == 2, timeout=10,
                          what="both workers at the frontend")
 
     def get(self, path, headers=None):
@@ -373,6 +373,112 @@ class KvRoutingTest(unittest.TestCase):
             self.assertEqual(testlib.sample(m, "dynamo_component_router_requests_total"), 0)
         finally:
             c.stop()
+
+
+class RouterQueueTest(unittest.TestCase):
+    """DYN_ROUTER_QUEUE_THRESHOLD (spec 3.7 c): with threshold 0 a worker takes a new request
+    only once the prompt it is prefilling is done; the rest wait in the router queue, which the
+    two gauges show, and all of them are answered."""
+
+    def test_requests_wait_while_every_worker_prefills(self):
+        c = Cluster(frontend_args=["--router-mode", "kv"],
+                    frontend_env={"DYN_ROUTER_QUEUE_THRESHOLD": "0"})
+        try:
+            m = c.metrics()
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_router_queue_pending_requests",
+                                            worker_type="decode"), 0)
+            results = []
+            def one(i):  # distinct ~3000-token prompts: about 60 ms of prefill each
+                prompt = " ".join(f"r{i}w{j}" for j in range(1500))
+                results.append(c.post(COMPLETIONS, {"model": "mock-llm", "prompt": prompt,
+                                                    "max_tokens": 2})[0])
+            import threading
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(10)]
+            for t in threads:
+                t.start()
+            most, most_isl = 0, 0
+            while any(t.is_alive() for t in threads):
+                m = c.metrics()
+                most = max(most, testlib.sample(
+                    m, "dynamo_frontend_router_queue_pending_requests", worker_type="decode"))
+                most_isl = max(most_isl, testlib.sample(
+                    m, "dynamo_frontend_router_queue_pending_isl_tokens", worker_type="decode"))
+            for t in threads:
+                t.join()
+            self.assertEqual(results, [200] * 10)
+            self.assertGreaterEqual(most, 2)  # 10 requests, 2 workers, one prefill each at a time
+            self.assertGreater(most_isl, 2000 * most)
+            m = c.metrics()
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_router_queue_pending_requests",
+                                            worker_type="decode"), 0)
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_router_queue_pending_isl_tokens",
+                                            worker_type="decode"), 0)
+            # The wait is part of the route stage.
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_stage_duration_seconds_count",
+                                            stage="route"), 10)
+        finally:
+            c.stop()
+
+    def test_without_a_threshold_the_families_have_no_series(self):
+        c = Cluster(frontend_args=["--router-mode", "kv"])
+        try:
+            self.assertIsNone(testlib.sample(c.metrics(),
+                                             "dynamo_frontend_router_queue_pending_requests"))
+        finally:
+            c.stop()
+
+    def test_a_threshold_needs_kv_mode(self):
+        r = subprocess.run([DYNOBS, "frontend", "--http-port", "0"],
+                           env=dict(os.environ, DYN_ROUTER_QUEUE_THRESHOLD="0.5"),
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--router-mode kv", r.stderr)
+        r = subprocess.run([DYNOBS, "frontend", "--http-port", "0", "--router-mode", "kv"],
+                           env=dict(os.environ, DYN_ROUTER_QUEUE_THRESHOLD="lots"),
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("DYN_ROUTER_QUEUE_THRESHOLD", r.stderr)
+
+
+class RouteOverrideTest(unittest.TestCase):
+    """DYN_HTTP_SVC_*_PATH (spec 4.2) move the routes; bad values stop the frontend at start."""
+
+    def test_every_route_moves(self):
+        paths = {"METRICS": "/ops/metrics", "HEALTH": "/ops/health", "LIVE": "/ops/live",
+                 "MODELS": "/api/models", "CHAT": "/api/chat", "CMP": "/api/cmp"}
+        c = Cluster(frontend_env={f"DYN_HTTP_SVC_{k}_PATH": v for k, v in paths.items()}
+                    | {"DYN_HTTP_SVC_EMB_PATH": "/api/emb"},
+                    health="/ops/health")
+        try:
+            self.assertEqual(c.get("/api/models")[1]["data"][0]["id"], "mock-llm")
+            status, text, _ = c.post("/api/chat", {"model": "mock-llm", "max_tokens": 2,
+                                                   "messages": [{"role": "user", "content": "x"}]})
+            self.assertEqual(status, 200, text)
+            self.assertEqual(json.loads(text)["object"], "chat.completion")
+            status, text, _ = c.post("/api/cmp", {"model": "mock-llm", "prompt": "x",
+                                                  "max_tokens": 2})
+            self.assertEqual(status, 200, text)
+            self.assertEqual(json.loads(text)["object"], "text_completion")
+            self.assertEqual(c.get("/ops/live")[0], 200)
+            m = c.get("/ops/metrics")[1]
+            self.assertEqual(testlib.sample(m, "dynamo_frontend_requests_total",
+                                            endpoint="chat_completions", status="success"), 1)
+            for old in ("/metrics", "/health", "/live", "/v1/models"):
+                self.assertEqual(c.get(old)[0], 404, old)
+            self.assertEqual(c.post(CHAT, {"model": "mock-llm", "messages": []})[0], 404)
+            self.assertTrue(any("DYN_HTTP_SVC_EMB_PATH" in l and "ignored" in l
+                                for l in c.frontend.stderr_lines))
+        finally:
+            c.stop()
+
+    def test_bad_paths_stop_the_frontend(self):
+        for env, words in (({"DYN_HTTP_SVC_LIVE_PATH": "live"}, "DYN_HTTP_SVC_LIVE_PATH"),
+                           ({"DYN_HTTP_SVC_LIVE_PATH": "/health"}, "each route needs its own")):
+            r = subprocess.run([DYNOBS, "frontend", "--http-port", "0"],
+                               env=dict(os.environ, **env), capture_output=True, text=True,
+                               timeout=10)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(words, r.stderr)
 
 
 def main():

@@ -37,6 +37,9 @@ struct FrontendEnv {
   int overload_status = llm::frontend::kDefaultOverloadStatus;
   runtime::DiscoveryConfig discovery;
   llm::frontend::FrontendBuckets buckets;
+  llm::frontend::RoutePaths paths;
+  std::optional<double> router_queue_threshold;
+  std::vector<std::string> ignored_paths;  // overrides for endpoints dynobs does not serve
 };
 
 FrontendEnv LoadEnvOrExit(const env::Reader& env, const FrontendCommandOptions& o) {
@@ -58,6 +61,9 @@ FrontendEnv LoadEnvOrExit(const env::Reader& env, const FrontendCommandOptions& 
   }
   out.discovery = OrExit(runtime::LoadDiscoveryConfig(env), "discovery");
   out.buckets = OrExit(llm::frontend::LoadFrontendBuckets(env), "frontend");
+  out.router_queue_threshold = OrExit(env.Double("DYN_ROUTER_QUEUE_THRESHOLD", 0, 1e6), "frontend");
+  if (o.router_queue_threshold) out.router_queue_threshold = o.router_queue_threshold;
+  out.paths = OrExit(llm::frontend::LoadRoutePaths(env, &out.ignored_paths), "frontend");
   return out;
 }
 
@@ -100,6 +106,11 @@ void AddFrontendCommand(CLI::App& app, FrontendCommandOptions& o) {
   cmd->add_option("--router-mode", o.router_mode,
                   "round_robin, random, or kv (KV prefix overlap and load)")
       ->check(CLI::IsMember({"round_robin", "random", "kv"}));
+  cmd->add_option("--router-queue-threshold", o.router_queue_threshold,
+                  "kv mode: queue requests while every worker's prompt tokens still to prefill "
+                  "exceed this fraction of its max_num_batched_tokens (or "
+                  "DYN_ROUTER_QUEUE_THRESHOLD; unset: no queue)")
+      ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--max-inflight", o.max_inflight,
                   "Requests in flight at most; more get the overload status at once")
       ->check(CLI::Range(1, 1 << 20));
@@ -111,6 +122,8 @@ void AddFrontendCommand(CLI::App& app, FrontendCommandOptions& o) {
   cmd->footer(
       "Environment: DYN_HTTP_PORT, DYN_HTTP_BACKEND_STREAM_TIMEOUT_SECS, "
       "DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS, DYN_HTTP_OVERLOAD_STATUS_CODE (503|529), "
+      "route overrides DYN_HTTP_SVC_{METRICS,HEALTH,LIVE,MODELS,CHAT,CMP}_PATH, "
+      "DYN_ROUTER_QUEUE_THRESHOLD, "
       "DYN_METRICS_{REQUEST_DURATION,INPUT_SEQUENCE,OUTPUT_SEQUENCE,TTFT,ITL}_{MIN,MAX,COUNT}; "
       "discovery DYN_DISCOVERY_BACKEND, DYN_DISCOVERY_DIR, ETCD_ENDPOINTS; logging and tracing "
       "as for the worker. See docs/configuration.md.");
@@ -148,19 +161,21 @@ int RunFrontend(const FrontendCommandOptions& o) {
                   .overload_status = config.overload_status,
                   .backend_stream_timeout = config.backend_stream_timeout,
                   .default_max_tokens = static_cast<uint32_t>(o.default_max_tokens),
-                  .router_id = drt->instance_id()}),
+                  .router_id = drt->instance_id(),
+                  .paths = config.paths,
+                  .router_queue_threshold = config.router_queue_threshold}),
              "frontend");
 
   runtime::MetricsEndpoint metrics_endpoint(root, {});
   http::Router router;
   service->AddRoutes(router);
-  router.Add("GET", "/metrics", [&](http::Request&& r, const http::Responder& respond) {
+  router.Add("GET", config.paths.metrics, [&](http::Request&& r, const http::Responder& respond) {
     metrics_endpoint.Handle(r, respond);
   });
-  router.Add("GET", "/health", [&](http::Request&&, const http::Responder& respond) {
+  router.Add("GET", config.paths.health, [&](http::Request&&, const http::Responder& respond) {
     respond(http::Response::Json(200, HealthBody(o, *discovery)));
   });
-  router.Add("GET", "/live", [&](http::Request&&, const http::Responder& respond) {
+  router.Add("GET", config.paths.live, [&](http::Request&&, const http::Responder& respond) {
     auto& h = drt->health();
     respond(http::Response::Json(h.IsShuttingDown() ? 503 : 200, h.LiveBody()));
   });
@@ -174,6 +189,10 @@ int RunFrontend(const FrontendCommandOptions& o) {
   DYNOBS_LOG(kInfo, kTarget, "frontend started", {"port", server.port()},
              {"router_mode", o.router_mode}, {"pid", getpid()},
              {"worker_id", fmt::format("{:x}", drt->instance_id())});
+  for (const std::string& name : config.ignored_paths) {
+    DYNOBS_LOG(kWarn, kTarget, "route override ignored: dynobs does not serve this endpoint",
+               {"variable", name});
+  }
 
   // The event-loop probe (spec §3.5): every 10 ms a task is posted to the loop and the time it
   // waited to run is observed (dynamo_frontend_event_loop_delay_seconds, _stall_total > 5 ms).

@@ -18,6 +18,7 @@ struct FrontendCommandOptions {
   std::string component = "backend";
   std::string endpoint = "generate";
   std::string router_mode = "round_robin";
+  std::optional<double> router_queue_threshold;  // overrides DYN_ROUTER_QUEUE_THRESHOLD
   int max_inflight = 4096;
   int default_max_tokens = 256;
   int io_threads = 0;

@@ -17,8 +17,10 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "dynobs/app/or_exit.h"
 #include "dynobs/app/telemetry.h"
 #include "dynobs/common/env.h"
+#include "dynobs/llm/frontend/route_paths.h"
 
 namespace dynobs::app {
 namespace {
@@ -120,6 +122,9 @@ int RunServe(const ServeOptions& o) {
   }
   if (o.http_port) http_port = *o.http_port;
   if (http_port == 0) http_port = FreePort();
+  // The frontend child reads the same overrides; read here too for the banner (and loud early).
+  const llm::frontend::RoutePaths paths =
+      OrExit(llm::frontend::LoadRoutePaths(env, nullptr), "frontend");
 
   char tmpl[] = "/tmp/dynobs-serve-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {
@@ -169,18 +174,18 @@ int RunServe(const ServeOptions& o) {
     c.pid = Spawn(c);
     c.started = Clock::now();
   }
-  std::printf(
-      "dynobs serve: a frontend and %d workers (Ctrl-C stops them all)\n"
-      "  API        http://localhost:%d/v1/chat/completions  /v1/completions  /v1/models\n"
-      "  frontend   http://localhost:%d/metrics  /health  /live\n",
-      o.workers, http_port, http_port);
+  std::printf("dynobs serve: a frontend and %d workers (Ctrl-C stops them all)\n", o.workers);
+  std::printf("  API        http://localhost:%d%s  %s  %s\n", http_port, paths.chat.c_str(),
+              paths.completions.c_str(), paths.models.c_str());
+  std::printf("  frontend   http://localhost:%d%s  %s  %s\n", http_port, paths.metrics.c_str(),
+              paths.health.c_str(), paths.live.c_str());
   for (const std::string& u : urls) std::printf("%s\n", u.c_str());
   std::printf("  discovery  %s/discovery (removed at exit)\n", dir.c_str());
   std::printf(
-      "try:\n  curl -sN localhost:%d/v1/chat/completions -H 'Content-Type: application/json' "
+      "try:\n  curl -sN localhost:%d%s -H 'Content-Type: application/json' "
       "-d '{\"model\":\"%s\",\"stream\":true,\"max_tokens\":16,"
       "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'\n",
-      http_port, o.model_name.c_str());
+      http_port, paths.chat.c_str(), o.model_name.c_str());
   std::fflush(stdout);
 
   // Supervise until asked to stop: a child that dies is started again after 1, 2, 4 ... 30 s

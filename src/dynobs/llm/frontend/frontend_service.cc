@@ -90,11 +90,18 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
   Call& operator=(const Call&) = delete;
 
   // The worker chosen, and (kv mode, >= 0) the predicted hit rate, for the router families.
-  void Routed(uint64_t worker_id, double kv_hit_rate) {
+  // With the router queue on, the worker's `prefill_tokens` are booked until the first token.
+  void Routed(uint64_t worker_id, double kv_hit_rate, uint32_t prefill_tokens) {
     std::lock_guard lock(mu_);
     worker_id_ = worker_id;
     kv_hit_rate_ = kv_hit_rate;
+    if (service_.queue_ != nullptr) {
+      prefill_tokens_ = prefill_tokens;
+      service_.queue_->AddPrefill(worker_id, prefill_tokens);
+    }
   }
+
+  [[nodiscard]] tracing::Span& span() const { return *span_; }
 
   // Ends a request that could not be sent anywhere (no worker for its model now): an error
   // answer, streamed or not, since nothing has been sent yet.
@@ -163,9 +170,41 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
     shared->Cancel();
   }
 
+  // The booked prefill of a request, given back to the router queue once out of the call's lock
+  // (giving it back may dispatch waiting requests on this thread).
+  class PrefillRelease {
+   public:
+    PrefillRelease() = default;
+    PrefillRelease(RouterQueue* queue, uint64_t worker, uint32_t tokens)
+        : queue_(queue), worker_(worker), tokens_(tokens) {}
+    PrefillRelease(PrefillRelease&& o) noexcept
+        : queue_(std::exchange(o.queue_, nullptr)), worker_(o.worker_), tokens_(o.tokens_) {}
+    PrefillRelease& operator=(PrefillRelease&& o) noexcept {
+      std::swap(queue_, o.queue_);
+      worker_ = o.worker_;
+      tokens_ = o.tokens_;
+      return *this;
+    }
+    ~PrefillRelease() {
+      if (queue_ != nullptr) queue_->Release(worker_, tokens_);
+    }
+
+   private:
+    RouterQueue* queue_ = nullptr;
+    uint64_t worker_ = 0;
+    uint32_t tokens_ = 0;
+  };
+
+  // Under mu_: the booked prefill, once (first token or end).
+  PrefillRelease TakePrefillLocked() {
+    if (service_.queue_ == nullptr || std::exchange(prefill_released_, true)) return {};
+    return {service_.queue_.get(), worker_id_, prefill_tokens_};
+  }
+
   void OnItem(const std::string& item) {
     auto out = EngineOutput::FromJson(item);
     if (!out.ok()) return;
+    PrefillRelease release;  // declared before the lock: runs after it is released
     std::lock_guard lock(mu_);
     if (out->cached_tokens) {
       usage_.cached_tokens = *out->cached_tokens;
@@ -177,6 +216,7 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
     if (first_tokens) {
       service_.router_metrics_->SetWorkerTtft(worker_id_, metrics_->ttft_seconds(),
                                               usage_.prompt_tokens);
+      release = TakePrefillLocked();
     }
     usage_.completion_tokens += n;
     if (!out->finish_reason.empty()) finish_reason_ = out->finish_reason;
@@ -194,8 +234,10 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
   }
 
   void OnEnd(Status end) {
+    PrefillRelease release;  // declared before the lock: runs after it is released
     std::unique_lock lock(mu_);
     if (std::exchange(ended_, true)) return;
+    release = TakePrefillLocked();
     std::optional<ApiErrorKind> error;
     if (!end.ok())
       error = client_gone_ ? ApiErrorKind::kCancelled : ErrorKindFromStatus(end.code());
@@ -320,6 +362,8 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
   std::string finish_reason_;
   uint64_t worker_id_ = 0;
   double kv_hit_rate_ = -1;
+  uint32_t prefill_tokens_ = 0;    // booked with the router queue
+  bool prefill_released_ = false;  // given back (first token or end)
 };
 
 StatusOr<std::unique_ptr<FrontendService>> FrontendService::Create(
@@ -353,6 +397,24 @@ StatusOr<std::unique_ptr<FrontendService>> FrontendService::Create(
   if (!workers.ok()) return workers.status();
   s->workers_ = std::move(*workers);
   FrontendService* raw = s.get();
+  if (s->options_.router_queue_threshold) {
+    if (s->options_.router_mode != RouterMode::kKv) {
+      return InvalidArgumentError(
+          "DYN_ROUTER_QUEUE_THRESHOLD needs --router-mode kv: the queue is the KV router's");
+    }
+    s->queue_ = std::make_unique<RouterQueue>(
+        *s->options_.router_queue_threshold,
+        [raw](const std::string& model) {
+          std::vector<RouterQueue::Worker> out;
+          for (const auto& i : raw->workers_->instances()) {
+            if (i.model && i.model->name == model) {
+              out.push_back({i.instance_id, i.model->max_num_batched_tokens});
+            }
+          }
+          return out;
+        },
+        [raw](int64_t requests, int64_t isl) { raw->router_metrics_->SetQueue(requests, isl); });
+  }
   s->workers_->OnInstancesChanged(
       [raw](const std::vector<runtime::Instance>& instances) { raw->OnInstances(instances); });
   s->OnInstances(s->workers_->instances());
@@ -363,16 +425,22 @@ FrontendService::FrontendService(http::EventLoop& loop, FrontendOptions options)
     : loop_(loop), options_(std::move(options)) {}
 
 FrontendService::~FrontendService() {
+  queue_.reset();  // requests still waiting are dropped (their connections close)
   feed_.reset();
   workers_.reset();
 }
 
 void FrontendService::OnInstances(const std::vector<runtime::Instance>& instances) {
-  std::lock_guard lock(mu_);
-  for (const auto& i : instances) {
-    // Dynamo sets the config gauges when a model appears, from its first instance.
-    if (i.model && models_seen_.insert(i.model->name).second) metrics_->SetModelConfig(*i.model);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& i : instances) {
+      // Dynamo sets the config gauges when a model appears, from its first instance.
+      if (i.model && models_seen_.insert(i.model->name).second) metrics_->SetModelConfig(*i.model);
+    }
   }
+  // New workers take waiting requests; a worker gone is no longer waited for. On the loop: this
+  // runs inside the endpoint client's notification.
+  if (queue_ != nullptr) loop_.Post([this] { queue_->Pump(); });
 }
 
 std::vector<std::string> FrontendService::models() const {
@@ -384,13 +452,14 @@ std::vector<std::string> FrontendService::models() const {
 }
 
 void FrontendService::AddRoutes(http::Router& router) {
-  router.Add("POST", "/v1/chat/completions", [this](http::Request&& r, http::Responder respond) {
+  router.Add("POST", options_.paths.chat, [this](http::Request&& r, http::Responder respond) {
     HandleGenerate(ApiEndpoint::kChatCompletions, std::move(r), std::move(respond));
   });
-  router.Add("POST", "/v1/completions", [this](http::Request&& r, http::Responder respond) {
-    HandleGenerate(ApiEndpoint::kCompletions, std::move(r), std::move(respond));
-  });
-  router.Add("GET", "/v1/models", [this](http::Request&& r, http::Responder respond) {
+  router.Add("POST", options_.paths.completions,
+             [this](http::Request&& r, http::Responder respond) {
+               HandleGenerate(ApiEndpoint::kCompletions, std::move(r), std::move(respond));
+             });
+  router.Add("GET", options_.paths.models, [this](http::Request&& r, http::Responder respond) {
     HandleModels(std::move(r), std::move(respond));
   });
 }
@@ -408,9 +477,8 @@ void FrontendService::HandleModels(http::Request&& request, http::Responder resp
   respond(std::move(r));
 }
 
-StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
-                                                   const std::vector<uint32_t>& tokens,
-                                                   double* kv_hit_rate) {
+StatusOr<FrontendService::Routed> FrontendService::Route(const std::string& model,
+                                                         const std::vector<uint32_t>& tokens) {
   std::vector<runtime::Instance> candidates;
   for (auto& i : workers_->instances()) {
     if (i.model && i.model->name == model) candidates.push_back(std::move(i));
@@ -430,7 +498,7 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
     span.SetAttribute("request_id", span.context().request_id());
     span.SetAttribute("worker_id", candidates[index].instance_id);
     span.SetAttribute("router_mode", RouterModeName(options_.router_mode));
-    return candidates[index];
+    return Routed{.instance = std::move(candidates[index])};
   }
   tracing::Span route_span(kKvRouteRequest);
   tracing::SpanScope route_scope(route_span);
@@ -446,8 +514,15 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
   const auto overlaps = indexer_->Overlaps(hashes);
   const double found_ms = ms_since_start();
   step.emplace(kKvSelectWorker);
-  const auto loads = feed_->loads();
+  auto loads = feed_->loads();
   router_metrics_->SetWorkerLoads(loads);  // refreshed as requests are routed
+  if (queue_ != nullptr) {
+    // The router's own booking is newer than the workers' last reports.
+    for (uint64_t id : ids) {
+      uint64_t& prefill = loads[id].active_prefill_tokens;
+      prefill = std::max(prefill, queue_->prefill_tokens(id));
+    }
+  }
   std::optional<KvChoice> choice;
   {
     std::lock_guard lock(mu_);
@@ -463,13 +538,18 @@ StatusOr<runtime::Instance> FrontendService::Route(const std::string& model,
     if (choice && c.instance_id == choice->worker_id) {
       route_span.SetAttribute("worker_id", c.instance_id);
       route_span.SetAttribute("overlap_blocks", static_cast<int64_t>(choice->overlap_blocks));
-      *kv_hit_rate = hashes.empty() ? 0.0
-                                    : static_cast<double>(choice->overlap_blocks) /
-                                          static_cast<double>(hashes.size());
-      return std::move(c);
+      const uint64_t cached = uint64_t{choice->overlap_blocks} * block_size;
+      return Routed{.instance = std::move(c),
+                    .kv_hit_rate = hashes.empty() ? 0.0
+                                                  : static_cast<double>(choice->overlap_blocks) /
+                                                        static_cast<double>(hashes.size()),
+                    .prefill_tokens = static_cast<uint32_t>(
+                        tokens.size() - std::min<uint64_t>(tokens.size(), cached))};
     }
   }
-  return candidates.front();
+  return Routed{.instance = std::move(candidates.front()),
+                .kv_hit_rate = 0,
+                .prefill_tokens = static_cast<uint32_t>(tokens.size())};
 }
 
 void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& request,
@@ -545,18 +625,34 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   std::vector<uint32_t> tokens = mocker::Tokenizer::Encode(prompt);
   metrics_->ObserveTokenize(SecondsSince(tokenize_start));
   metrics_->ObserveStage(FrontendMetrics::Stage::kPreprocess, SecondsSince(start));
-  const Clock::time_point route_start = Clock::now();
-  double kv_hit_rate = -1;  // stays negative unless routed by KV overlap
-  auto instance = Route(params.model, tokens, &kv_hit_rate);
-  metrics_->ObserveStage(FrontendMetrics::Stage::kRoute, SecondsSince(route_start));
   auto call = std::make_shared<Call>(*this, endpoint, params, static_cast<uint32_t>(tokens.size()),
                                      metrics_->StartRequest(params.model, endpoint, type), span,
                                      std::move(respond), x_request_id);
   DYNOBS_LOG(kInfo, kTarget, "request received", {"request_id", span->context().request_id()},
              {"model", params.model}, {"endpoint", EndpointLabel(endpoint)},
              {"request_type", params.stream ? "stream" : "unary"});
-  if (!instance.ok()) {
-    call->Fail(instance.status());
+  const Clock::time_point route_start = Clock::now();
+  if (queue_ == nullptr) {
+    Dispatch(call, params, std::move(tokens), route_start);
+    return;
+  }
+  const auto isl = static_cast<uint32_t>(tokens.size());
+  const std::string model = params.model;
+  queue_->Submit(
+      model, isl,
+      [this, call, params = std::move(params), tokens = std::move(tokens), route_start]() mutable {
+        Dispatch(call, params, std::move(tokens), route_start);
+      });
+}
+
+void FrontendService::Dispatch(const std::shared_ptr<Call>& call, const GenerationParams& params,
+                               std::vector<uint32_t> tokens, Clock::time_point route_start) {
+  tracing::SpanScope scope(call->span());  // the router's spans are the request's children
+  auto routed = Route(params.model, tokens);
+  // The route stage includes the time waiting in the router queue.
+  metrics_->ObserveStage(FrontendMetrics::Stage::kRoute, SecondsSince(route_start));
+  if (!routed.ok()) {
+    call->Fail(routed.status());
     return;
   }
   EngineRequest engine_request;
@@ -565,8 +661,8 @@ void FrontendService::HandleGenerate(ApiEndpoint endpoint, http::Request&& reque
   engine_request.max_tokens = params.max_tokens.value_or(options_.default_max_tokens);
   engine_request.stop = params.stop;
   engine_request.temperature = params.temperature.value_or(1.0);
-  call->Routed(instance->instance_id, kv_hit_rate);
-  call->Start(instance->address, engine_request.ToJson());
+  call->Routed(routed->instance.instance_id, routed->kv_hit_rate, routed->prefill_tokens);
+  call->Start(routed->instance.address, engine_request.ToJson());
 }
 
 }  // namespace dynobs::llm::frontend

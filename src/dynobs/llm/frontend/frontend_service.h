@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -13,8 +14,10 @@
 #include "dynobs/http/router.h"
 #include "dynobs/llm/frontend/frontend_metrics.h"
 #include "dynobs/llm/frontend/openai_request.h"
+#include "dynobs/llm/frontend/route_paths.h"
 #include "dynobs/llm/frontend/router_metrics.h"
 #include "dynobs/llm/router/kv_indexer.h"
+#include "dynobs/llm/router/router_queue.h"
 #include "dynobs/llm/router/worker_feed.h"
 #include "dynobs/runtime/discovery/discovery.h"
 #include "dynobs/runtime/endpoint_client.h"
@@ -37,6 +40,10 @@ struct FrontendOptions {
   uint32_t default_max_tokens = 256;  // when a request gives none
   uint64_t router_id = 0;             // the frontend's instance id (router_id label)
   RequestLimits limits;
+  RoutePaths paths;  // where AddRoutes puts the API (chat, completions, models)
+  // DYN_ROUTER_QUEUE_THRESHOLD (kv mode only): requests wait while every worker's prompt tokens
+  // still to prefill exceed this fraction of its max_num_batched_tokens (RouterQueue).
+  std::optional<double> router_queue_threshold;
 };
 
 // The OpenAI-compatible API in front of the workers (issue 5): POST /v1/chat/completions,
@@ -72,10 +79,16 @@ class FrontendService {
   FrontendService(http::EventLoop& loop, FrontendOptions options);
   void HandleGenerate(ApiEndpoint endpoint, http::Request&& request, http::Responder respond);
   void HandleModels(http::Request&& request, http::Responder respond);
+  struct Routed {
+    runtime::Instance instance;
+    double kv_hit_rate = -1;      // kv mode: predicted overlap / the prompt's blocks
+    uint32_t prefill_tokens = 0;  // kv mode: prompt tokens not in the worker's cache
+  };
   // Chooses an instance of `model` for a prompt; UNAVAILABLE when none serves it now.
-  // `kv_hit_rate`: in kv mode, the chosen worker's predicted overlap / the prompt's blocks.
-  StatusOr<runtime::Instance> Route(const std::string& model, const std::vector<uint32_t>& tokens,
-                                    double* kv_hit_rate);
+  StatusOr<Routed> Route(const std::string& model, const std::vector<uint32_t>& tokens);
+  // Routes a parsed request (after the router queue, when on) and starts it.
+  void Dispatch(const std::shared_ptr<Call>& call, const GenerationParams& params,
+                std::vector<uint32_t> tokens, std::chrono::steady_clock::time_point route_start);
   void OnInstances(const std::vector<runtime::Instance>& instances);
 
   http::EventLoop& loop_;
@@ -91,7 +104,8 @@ class FrontendService {
   std::atomic<uint64_t> next_{0};
   std::mutex mu_;
   std::mt19937_64 rng_{std::random_device{}()};
-  std::set<std::string> models_seen_;  // model-config gauges set once per model
+  std::set<std::string> models_seen_;   // model-config gauges set once per model
+  std::unique_ptr<RouterQueue> queue_;  // kv mode with a threshold; destroyed first
 };
 
 }  // namespace dynobs::llm::frontend

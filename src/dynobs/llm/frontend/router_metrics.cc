@@ -111,6 +111,16 @@ StatusOr<std::unique_ptr<RouterMetrics>> RouterMetrics::Create(
            metrics::AssignCreated(frontend.CreateGaugeVec(d("last_inter_token_latency_seconds",
                                                             "Last inter-token latency per worker")),
                                   &m->last_itl_),
+           metrics::AssignCreated(
+               frontend.CreateIntGaugeVec({.name = "dynamo_frontend_router_queue_pending_requests",
+ .help = "Requests waiting in the router queue",
+ .label_names = {"worker_type"}}),
+               &m->queue_pending_requests_),
+           metrics::AssignCreated(frontend.CreateIntGaugeVec(
+                                      {.name = "dynamo_frontend_router_queue_pending_isl_tokens",
+          .help = "Input tokens of the requests waiting in the router queue",
+          .label_names = {"worker_type"}}),
+                                  &m->queue_pending_isl_tokens_),
        }) {
     if (!s.ok()) return s;
   }
@@ -144,6 +154,11 @@ void RouterMetrics::SetWorkerTtft(uint64_t worker_id, double ttft_seconds,
   const std::string id = std::to_string(worker_id);
   last_ttft_.WithLabelValuesOrDetached({id, "0", "decode"}).Set(ttft_seconds);
   last_isl_.WithLabelValuesOrDetached({id, "0", "decode"}).Set(input_tokens);
+}
+
+void RouterMetrics::SetQueue(int64_t pending_requests, int64_t pending_isl_tokens) const {
+  queue_pending_requests_.WithLabelValuesOrDetached({"decode"}).Set(pending_requests);
+  queue_pending_isl_tokens_.WithLabelValuesOrDetached({"decode"}).Set(pending_isl_tokens);
 }
 
 void RouterMetrics::SetWorkerItl(uint64_t worker_id, double itl_seconds) const {

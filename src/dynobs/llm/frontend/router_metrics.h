@@ -20,6 +20,9 @@ namespace dynobs::llm::frontend {
 //      mode (Dynamo registers them in every mode and leaves them at zero otherwise);
 //  (b) dynamo_router_overhead_* on the frontend registry (router_id), in milliseconds, observed
 //      for each request routed in kv mode;
+//  (c) dynamo_frontend_router_queue_pending_{requests,isl_tokens}{worker_type} on the frontend
+//      registry: the families always, the series ("decode": aggregated workers) only once
+//      SetQueue is called, i.e. when the router queue is on;
 //  (d) dynamo_frontend_worker_* on the frontend registry, labels worker_id (decimal), dp_rank,
 //      worker_type ("decode": aggregated workers).
 // Thread safety: all methods may be called from any thread.
@@ -40,6 +43,8 @@ class RouterMetrics {
   // (d): the last TTFT and ISL of a request served by `worker_id`, and its last ITL.
   void SetWorkerTtft(uint64_t worker_id, double ttft_seconds, uint32_t input_tokens) const;
   void SetWorkerItl(uint64_t worker_id, double itl_seconds) const;
+  // (c): the router queue's size and the prompt tokens waiting in it.
+  void SetQueue(int64_t pending_requests, int64_t pending_isl_tokens) const;
   // (d): the load the workers last reported (kv mode: their load_metrics streams).
   void SetWorkerLoads(const std::map<uint64_t, WorkerLoad>& loads) const;
 
@@ -52,6 +57,7 @@ class RouterMetrics {
   metrics::Histogram block_hashing_, seq_hashing_, find_matches_, scheduling_, total_;
   metrics::IntGaugeVec active_decode_blocks_, active_prefill_tokens_, last_isl_;
   metrics::GaugeVec last_ttft_, last_itl_;
+  metrics::IntGaugeVec queue_pending_requests_, queue_pending_isl_tokens_;
 };
 
 }  // namespace dynobs::llm::frontend
