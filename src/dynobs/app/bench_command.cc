@@ -1,19 +1,11 @@
 #include "dynobs/app/bench_command.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,164 +14,12 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "dynobs/app/bench_client.h"
+
 namespace dynobs::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// One keep-alive HTTP/1.1 connection with blocking reads (one per client thread).
-class Connection {
- public:
-  Connection(const std::string& host, int port) : host_(host), port_(port) {}
-  ~Connection() { Close(); }
-
-  bool Send(const std::string& request) {
-    if (fd_ < 0 && !Connect()) return false;
-    for (size_t sent = 0; sent < request.size();) {
-      ssize_t n = ::send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) {
-        Close();
-        return false;
-      }
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  // Bytes up to and including `delimiter`; nullopt when the connection ends first.
-  std::optional<std::string> ReadUntil(std::string_view delimiter) {
-    for (;;) {
-      size_t at = buffer_.find(delimiter);
-      if (at != std::string::npos) {
-        std::string out = buffer_.substr(0, at + delimiter.size());
-        buffer_.erase(0, at + delimiter.size());
-        return out;
-      }
-      if (!Fill()) return std::nullopt;
-    }
-  }
-  std::optional<std::string> ReadExactly(size_t n) {
-    while (buffer_.size() < n) {
-      if (!Fill()) return std::nullopt;
-    }
-    std::string out = buffer_.substr(0, n);
-    buffer_.erase(0, n);
-    return out;
-  }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    buffer_.clear();
-  }
-
- private:
-  bool Connect() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port_));
-    if (::inet_pton(AF_INET, host_.c_str(), &a.sin_addr) != 1 ||
-        ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      Close();
-      return false;
-    }
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval timeout{.tv_sec = 30, .tv_usec = 0};  // a stuck answer is a failed request
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    return true;
-  }
-  bool Fill() {
-    char chunk[16384];
-    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) {
-      Close();
-      return false;
-    }
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-
-  const std::string host_;
-  const int port_;
-  int fd_ = -1;
-  std::string buffer_;
-};
-
-struct Sample {
-  bool ok = false;
-  uint32_t tokens = 0;
-  double ttft_ms = 0;
-  std::vector<double> itl_ms;
-};
-
-// Whether an SSE event carries new text: a chat delta or a completion chunk with non-empty text.
-bool CarriesText(std::string_view event) {
-  for (std::string_view key : {R"("delta":{"content":")", R"("text":")"}) {
-    size_t at = event.find(key);
-    if (at != std::string_view::npos && at + key.size() < event.size() &&
-        event[at + key.size()] != '"') {
-      return true;
-    }
-  }
-  return false;
-}
-
-// One request; for a stream, the time of every event that carries text.
-Sample RunOne(Connection& c, const std::string& request, bool stream) {
-  Sample s;
-  const auto start = Clock::now();
-  if (!c.Send(request)) return s;
-  auto head = c.ReadUntil("\r\n\r\n");
-  if (!head || head->compare(0, 12, "HTTP/1.1 200") != 0) {
-    c.Close();  // simplest: never reuse a connection after an error answer
-    return s;
-  }
-  const bool chunked = head->find("Transfer-Encoding: chunked") != std::string::npos;
-  if (!chunked) {
-    const size_t at = head->find("Content-Length: ");
-    size_t length = 0;
-    if (at != std::string::npos) {
-      std::from_chars(head->data() + at + 16, head->data() + head->size(), length);
-    }
-    auto body = c.ReadExactly(length);
-    if (!body) return s;
-    s.ttft_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    const size_t u = body->find("\"completion_tokens\":");
-    if (u != std::string::npos) {
-      std::from_chars(body->data() + u + 20, body->data() + body->size(), s.tokens);
-    }
-    s.ok = true;
-    return s;
-  }
-  std::string sse;
-  auto last = start;
-  for (;;) {
-    auto size_line = c.ReadUntil("\r\n");
-    if (!size_line) return s;
-    size_t size = 0;
-    std::from_chars(size_line->data(), size_line->data() + size_line->size(), size, 16);
-    auto data = c.ReadExactly(size + 2);
-    if (!data) return s;
-    if (size == 0) break;
-    sse.append(*data, 0, size);
-    for (size_t end; (end = sse.find("\n\n")) != std::string::npos; sse.erase(0, end + 2)) {
-      std::string_view event(sse.data(), end);
-      if (!CarriesText(event)) continue;
-      const auto now = Clock::now();
-      const double ms = std::chrono::duration<double, std::milli>(now - last).count();
-      if (s.tokens == 0) {
-        s.ttft_ms = std::chrono::duration<double, std::milli>(now - start).count();
-      } else {
-        s.itl_ms.push_back(ms);
-      }
-      last = now;
-      ++s.tokens;
-    }
-  }
-  s.ok = stream;
-  return s;
-}
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -204,6 +44,9 @@ void AddBenchCommand(CLI::App& app, BenchOptions& o) {
       ->check(CLI::IsMember({"chat", "completions"}));
   cmd->add_option("--concurrency", o.concurrency, "Clients, each with one request in flight")
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--threads", o.threads,
+                  "Client threads; each drives its share of the connections with epoll")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--requests", o.requests, "Requests in all")->check(CLI::Range(1, 100000000));
   cmd->add_option("--max-tokens", o.max_tokens, "max_tokens of each request")
       ->check(CLI::Range(1, 1000000));
@@ -211,6 +54,9 @@ void AddBenchCommand(CLI::App& app, BenchOptions& o) {
       ->check(CLI::Range(1, 100000));
   cmd->add_flag("--unary", o.unary, "Unary requests (TTFT is then the whole answer)");
   cmd->add_flag("--quiet", o.quiet, "No progress lines");
+  cmd->add_option("--samples", o.samples_file,
+                  "Write one JSON line per request to this file (x_request_id, ok, ttft_ms, "
+                  "tokens); each request then carries x-request-id: bench-<n>");
 }
 
 int RunBench(const BenchOptions& o) {
@@ -225,26 +71,42 @@ int RunBench(const BenchOptions& o) {
     body["prompt"] = prompt;
   }
   const std::string json = boost::json::serialize(body);
-  const std::string request = fmt::format(
-      "POST /v1/{} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n"
-      "Content-Length: {}\r\n\r\n{}",
-      chat ? "chat/completions" : "completions", o.host, json.size(), json);
+  const std::string head =
+      fmt::format("POST /v1/{} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n",
+                  chat ? "chat/completions" : "completions", o.host);
+  const std::string tail = fmt::format("Content-Length: {}\r\n\r\n{}", json.size(), json);
+  const std::string request = head + tail;
+  const bool with_ids = !o.samples_file.empty();
+  std::FILE* samples_out = nullptr;
+  if (with_ids) {
+    samples_out = std::fopen(o.samples_file.c_str(), "w");
+    if (samples_out == nullptr) {
+      std::fprintf(stderr, "dynobs: bench: cannot write %s\n", o.samples_file.c_str());
+      return 2;
+    }
+  }
 
   std::atomic<int> next{0};
   std::atomic<int> done{0};
   std::mutex mu;
-  std::vector<Sample> samples;
+  std::vector<BenchSample> samples;
   samples.reserve(static_cast<size_t>(o.requests));
   const auto start = Clock::now();
   std::vector<std::thread> clients;
-  for (int t = 0; t < o.concurrency; ++t) {
-    clients.emplace_back([&] {
-      Connection c(o.host, o.port);
-      std::vector<Sample> mine;
-      while (next.fetch_add(1) < o.requests) {
-        mine.push_back(RunOne(c, request, !o.unary));
-        done.fetch_add(1);
-      }
+  const int threads = std::min(o.threads, o.concurrency);
+  for (int t = 0; t < threads; ++t) {
+    clients.emplace_back([&, t] {
+      BenchClientOptions options{
+          .host = o.host,
+          .port = o.port,
+          .connections = o.concurrency / threads + (t < o.concurrency % threads ? 1 : 0),
+          .requests = o.requests,
+          .stream = !o.unary,
+          .request = [&](int n) {
+            return with_ids ? fmt::format("{}x-request-id: bench-{}\r\n{}", head, n, tail)
+                            : request;
+          }};
+      std::vector<BenchSample> mine = RunBenchClient(options, next, done);
       std::lock_guard lock(mu);
       for (auto& s : mine) samples.push_back(std::move(s));
     });
@@ -263,6 +125,14 @@ int RunBench(const BenchOptions& o) {
   int ok = 0;
   uint64_t tokens = 0;
   std::vector<double> ttft, itl;
+  for (const auto& s : samples) {
+    if (samples_out != nullptr) {
+      std::fprintf(samples_out,
+                   "{\"x_request_id\":\"bench-%d\",\"ok\":%s,\"ttft_ms\":%.3f,\"tokens\":%u}\n",
+                   s.id, s.ok ? "true" : "false", s.ttft_ms, s.tokens);
+    }
+  }
+  if (samples_out != nullptr) std::fclose(samples_out);
   for (auto& s : samples) {
     if (!s.ok) continue;
     ++ok;

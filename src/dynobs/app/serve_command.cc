@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -102,6 +103,10 @@ void AddServeCommand(CLI::App& app, ServeOptions& o) {
   cmd->add_option("--speedup", o.speedup, "Workers' engine speedup (1: GPU-like timing)")
       ->check(CLI::Range(0.01, 1e6));
   cmd->add_option("--model-name", o.model_name, "Model the workers serve");
+  cmd->add_option("--frontend-io-threads", o.frontend_io_threads,
+                  "The frontend's event-loop threads (0: max(1, cores / (workers + 1)), since "
+                  "every process shares this machine's cores)")
+      ->check(CLI::Range(0, 256));
   cmd->add_flag("--zero-delay", o.zero_delay, "Workers' iterations take no time (benchmarks)");
 }
 
@@ -162,9 +167,15 @@ int RunServe(const ServeOptions& o) {
     }
     children.push_back(std::move(w));
   }
+  // Threads on one machine: more event-loop threads than the frontend's share of the cores only
+  // hand work between threads (each hand-off a wake-up), which costs more than it gives.
+  const int io_threads =
+      o.frontend_io_threads > 0
+          ? o.frontend_io_threads
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / (o.workers + 1));
   Child frontend{.name = "frontend",
                  .args = {"frontend", "--http-port", std::to_string(http_port), "--router-mode",
-                          o.router_mode},
+                          o.router_mode, "--io-threads", std::to_string(io_threads)},
                  .env = common};
   frontend.env.push_back("DYN_SYSTEM_PORT=-1");
   frontend.env.push_back("OTEL_SERVICE_NAME=dynobs-frontend");

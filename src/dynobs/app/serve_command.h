@@ -22,6 +22,9 @@ struct ServeOptions {
   double speedup = 1.0;
   bool zero_delay = false;
   std::string model_name = "mock-llm";
+  // The frontend's event-loop threads; 0: the machine's cores shared among the processes,
+  // max(1, cores / (workers + 1)).
+  int frontend_io_threads = 0;
 };
 
 void AddServeCommand(CLI::App& app, ServeOptions& options);

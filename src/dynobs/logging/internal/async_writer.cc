@@ -12,7 +12,7 @@
 namespace dynobs::logging::internal {
 namespace {
 
-constexpr auto kNap = std::chrono::milliseconds(1);
+constexpr auto kNap = std::chrono::milliseconds(10);
 constexpr size_t kMaxWrite = size_t{256} << 10;  // per write(2): frees ring space as it goes
 constexpr auto kRestartFlush = std::chrono::seconds(2);
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "dynobs/common/clock.h"
+#include "dynobs/logging/filter.h"
 #include "dynobs/logging/log.h"
 #include "dynobs/runtime/request_plane/headers.h"
 #include "dynobs/runtime/request_plane/testing/request_plane_fixture.h"
@@ -212,6 +213,54 @@ TEST_F(RequestPlaneStreamTest, LifecycleLogsCarryTheRequestIdInsideHandlePayload
     EXPECT_EQ(line.request_id, "0b5e3f46-8c3c-4bd2-9b4e-4f4a0d7f3a11");
     EXPECT_EQ(line.span, "handle_payload");
   }
+}
+
+// The DEBUG line the frontend's added TTFT is measured against: once per request, at its first
+// item, under a target of its own.
+class FirstResponseSink : public logging::RecordSink {
+ public:
+  void OnRecord(const logging::LogRecord& record) override {
+    if (record.message != "first response sent") return;
+    std::lock_guard lock(mu);
+    targets.emplace_back(record.target);
+    for (const auto& f : record.fields) {
+      if (f.key == "x_request_id") x_request_ids.emplace_back(f.value.as_string());
+      if (f.key == "ttfr_ms") ttfr_ms.push_back(f.value.as_double());
+    }
+  }
+  std::mutex mu;
+  std::vector<std::string> targets, x_request_ids;
+  std::vector<double> ttfr_ms;
+};
+
+TEST_F(RequestPlaneStreamTest, FirstResponseDebugLineOncePerRequestWhenItsTargetIsOn) {
+  FirstResponseSink sink;
+  logging::AddRecordSink(&sink);
+  StartServer();
+  AddEndpoint("generate", StreamingHandler(3));
+  StartClient();
+  auto run = [&](const char* id) {
+    StreamRecorder recorder;
+    auto handle = Generate("generate", recorder, {{"x-request-id", id}});
+    ASSERT_TRUE(recorder.WaitEnd());
+    ASSERT_TRUE(server_->WaitIdle(kWait));
+  };
+  run("off-1");  // DEBUG is off by default: no line
+  std::vector<std::string> errors;
+  logging::SetFilter(logging::Filter::Build(
+      logging::ParseDirectives("info,dynobs::runtime::request_plane::first_response=debug",
+                               &errors),
+      false));
+  run("bench-7");
+  logging::SetFilter(logging::Filter::Build({}, false));
+  logging::RemoveRecordSink(&sink);
+  std::lock_guard lock(sink.mu);
+  ASSERT_EQ(sink.x_request_ids.size(), 1u);
+  EXPECT_EQ(sink.x_request_ids[0], "bench-7");
+  EXPECT_EQ(sink.targets[0], "dynobs::runtime::request_plane::first_response");
+  ASSERT_EQ(sink.ttfr_ms.size(), 1u);
+  EXPECT_GE(sink.ttfr_ms[0], 0.0);
+  EXPECT_LT(sink.ttfr_ms[0], 10000.0);
 }
 
 TEST_F(RequestPlaneStreamTest, SequentialStreamsReuseOnePooledConnection) {

@@ -1,5 +1,6 @@
 #include "dynobs/runtime/request_plane/internal/server_stream.h"
 
+#include <cmath>
 #include <exception>
 #include <utility>
 
@@ -15,6 +16,10 @@ namespace dynobs::runtime::request_plane_internal {
 namespace {
 
 constexpr const char* kTarget = "dynobs::runtime::request_plane";
+// One DEBUG line per request at its first response item, with the worker's time to it: what
+// the frontend's added TTFT is measured against (scripts/frontend_load.py). Its own target, so
+// that it can be turned on alone.
+constexpr const char* kFirstResponseTarget = "dynobs::runtime::request_plane::first_response";
 constinit tracing::SpanSite kHandlePayload("handle_payload", "request_span", logging::Level::kInfo);
 
 double SecondsSince(int64_t mono_nanos) {
@@ -97,7 +102,10 @@ void ServerStream::StartSpan(const DecodedRequest& request) {
     span.SetAttribute("trace_id", context.trace_id().ToHex());
     span.SetAttribute("parent_id", span.parent_span_id().ToHex());
   }
-  if (!context.x_request_id().empty()) span.SetAttribute("x_request_id", context.x_request_id());
+  if (!context.x_request_id().empty()) {
+    span.SetAttribute("x_request_id", context.x_request_id());
+    x_request_id_ = context.x_request_id();
+  }
   span.SetAttribute("request_id", context.request_id());
   if (!context.tracestate().empty()) span.SetAttribute("tracestate", context.tracestate());
   span.SetAttribute("component", endpoint_->component_name);
@@ -189,8 +197,13 @@ bool ServerStream::Send(std::string item) {
   out_.appended += frame;
   if (const auto* m = metrics()) m->response_bytes.Inc(frame);
   const bool wake = connection_->TakeWakeup();
+  const bool first = !std::exchange(first_sent_, true);
   lock.unlock();
   if (wake) connection_->WakeWriter();
+  if (first) {
+    DYNOBS_LOG(kDebug, kFirstResponseTarget, "first response sent", {"x_request_id", x_request_id_},
+               {"ttfr_ms", std::round(SecondsSince(entry_mono_nanos_) * 1e6) / 1e3});
+  }
   return true;
 }
 

@@ -79,6 +79,7 @@ class ServerStream final : public ResponseStream,
   ServerConnection::Output& out_;
   const int64_t entry_mono_nanos_;
   std::optional<tracing::Span> span_;  // strand only
+  std::string x_request_id_;  // set before the handler runs; for the first-response debug line
 
   // Guarded by out_.mu.
   bool wire_open_ = true;
@@ -89,6 +90,7 @@ class ServerStream final : public ResponseStream,
   bool end_from_handler_ = false;
   bool completed_ = false;
   bool holds_slot_ = false;
+  bool first_sent_ = false;
   CancelReason cancel_reason_ = CancelReason::kNone;
   Status end_status_;          // how the stream ended, for the span (read by Complete())
   uint64_t prologue_end_ = 0;  // output offset after this stream's PROLOGUE (0: none)
