@@ -95,10 +95,12 @@ class RequestTrace(unittest.TestCase):
         [route] = [s for s in self.spans if s["name"] == "router.route_request"]
         self.assertEqual(route["parentSpanId"], self.root["spanId"])
         self.assertEqual(route["resource"]["service.name"], "dynobs-frontend")
-        # The worker's span lies within the frontend's.
+        # The worker's span starts inside the frontend's (it may end a little after it: the
+        # worker closes its span once its last frame is written, while the frontend may already
+        # have answered).
         self.assertGreaterEqual(int(payload["startTimeUnixNano"]),
                                 int(self.root["startTimeUnixNano"]))
-        self.assertLessEqual(int(payload["endTimeUnixNano"]), int(self.root["endTimeUnixNano"]))
+        self.assertLessEqual(int(payload["startTimeUnixNano"]), int(self.root["endTimeUnixNano"]))
 
     def test_otlp_logs_of_both_processes_carry_the_trace(self):
         completed = {l["serviceName"] if "serviceName" in l else l["resource"]["service.name"]:

@@ -255,7 +255,10 @@ void FrontendMetrics::Request::ObserveCachedTokens(uint32_t tokens) {
 void FrontendMetrics::Request::OnTokens(uint32_t tokens,
                                         std::chrono::steady_clock::time_point now) {
   if (tokens == 0 || finished_) return;
-  m_.output_tokens_.WithLabelValuesOrDetached({model_}).Inc(tokens);
+  // The model's series, looked up at the first token and kept for the others (one lookup per
+  // request instead of one per token; series still appear with the first token, as Dynamo's).
+  if (output_tokens_ == 0) output_counter_ = m_.output_tokens_.WithLabelValuesOrDetached({model_});
+  output_counter_.Inc(tokens);
   const double since_last = std::chrono::duration<double>(now - last_chunk_).count();
   last_chunk_ = now;
   if (output_tokens_ == 0) {
@@ -264,10 +267,10 @@ void FrontendMetrics::Request::OnTokens(uint32_t tokens,
     m_.isl_.WithLabelValuesOrDetached({model_}).Observe(input_tokens_);
     LeaveQueue();
   } else {
+    if (later_tokens_ == 0) itl_ = m_.itl_.WithLabelValuesOrDetached({model_});
     // Dynamo: (time since the previous chunk) / n, observed n times.
-    const metrics::Histogram itl = m_.itl_.WithLabelValuesOrDetached({model_});
     const double each = since_last / tokens;
-    for (uint32_t i = 0; i < tokens; ++i) itl.Observe(each);
+    for (uint32_t i = 0; i < tokens; ++i) itl_.Observe(each);
     later_tokens_ += tokens;
     itl_total_seconds_ += since_last;
   }

@@ -89,6 +89,8 @@ class FrontendMetrics {
     const std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_chunk_;
     metrics::IntGauge inflight_, active_, queued_;
+    metrics::IntCounter output_counter_;  // this model's output_tokens_total, from the first token
+    metrics::Histogram itl_;              // this model's ITL histogram, from the second chunk
     bool queued_now_ = true;
     bool finished_ = false;
     bool cached_observed_ = false;

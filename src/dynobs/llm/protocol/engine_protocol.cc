@@ -125,25 +125,4 @@ std::string EngineOutput::ToJson() const {
   return out;
 }
 
-StatusOr<EngineOutput> EngineOutput::FromJson(std::string_view text) {
-  json::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return InvalidArgumentError("engine output is not a JSON object");
-  const json::object& o = v.as_object();
-  EngineOutput out;
-  if (const json::value* t = o.if_contains("token_ids")) {
-    if (Status s = ReadTokens(*t, SIZE_MAX, out.token_ids); !s.ok()) return s;
-  }
-  if (const json::value* t = o.if_contains("text"); t && t->is_string()) {
-    out.text = std::string(t->as_string());
-  }
-  if (const json::value* f = o.if_contains("finish_reason"); f && f->is_string()) {
-    out.finish_reason = std::string(f->as_string());
-  }
-  if (const json::value* c = o.if_contains("cached_tokens"); c && c->is_int64()) {
-    out.cached_tokens = static_cast<uint32_t>(c->as_int64());
-  }
-  return out;
-}
-
 }  // namespace dynobs::llm

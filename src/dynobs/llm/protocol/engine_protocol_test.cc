@@ -58,5 +58,51 @@ TEST(EngineProtocolTest, OutputRoundTrip) {
   EXPECT_EQ(EngineOutput::FromJson(o.ToJson())->finish_reason, "length");
 }
 
+TEST(EngineProtocolTest, OutputParsesAnyValidShapeAndSkipsUnknownKeys) {
+  auto o = EngineOutput::FromJson(
+      R"( {"extra":{"nested":[1,{"token_ids":"x"}],"t":true},"token_ids":[0,7,4294967295],)"
+      R"("text":"caf\u00e9 \ud83d\ude00\n\"q\"","finish_reason":"stop","cached_tokens":16,)"
+      R"("more":[null,1.5,"s"]} )");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->token_ids, (std::vector<uint32_t>{0, 7, 4294967295u}));
+  EXPECT_EQ(o->text, "caf\xc3\xa9 \xf0\x9f\x98\x80\n\"q\"");
+  EXPECT_EQ(o->finish_reason, "stop");
+  EXPECT_EQ(o->cached_tokens, 16u);
+  auto empty = EngineOutput::FromJson(R"({"finish_reason":null,"text":""})");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->token_ids.empty());
+  EXPECT_EQ(empty->finish_reason, "");
+  EXPECT_FALSE(empty->cached_tokens.has_value());
+  // A long text arrives in parts: all of it is kept.
+  const std::string long_text(100000, 'x');
+  auto big = EngineOutput::FromJson(R"({"text":")" + long_text + R"("})");
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->text, long_text);
+}
+
+TEST(EngineProtocolTest, OutputRefusesWhatIsNotAnEngineOutput) {
+  auto message = [](std::string_view json) {
+    auto o = EngineOutput::FromJson(json);
+    EXPECT_FALSE(o.ok()) << json;
+    return o.ok() ? std::string() : std::string(o.status().message());
+  };
+  for (std::string_view not_object :
+       {"", "[]", "5", "null", "\"x\"", "{", "{\"text\":}", "{} {}", "{}x", "not json"}) {
+    EXPECT_EQ(message(not_object), "engine output is not a JSON object") << not_object;
+  }
+  EXPECT_EQ(message(R"({"token_ids":["a"]})"), "invalid engine output: token_ids must be integers");
+  EXPECT_EQ(message(R"({"token_ids":[[1]]})"), "invalid engine output: token_ids must be integers");
+  EXPECT_EQ(message(R"({"token_ids":[1.5]})"), "invalid engine output: token_ids must be integers");
+  EXPECT_EQ(message(R"({"token_ids":[-1]})"), "invalid engine output: token id out of range");
+  EXPECT_EQ(message(R"({"token_ids":[4294967296]})"),
+            "invalid engine output: token id out of range");
+  EXPECT_EQ(message(R"({"token_ids":3})"),
+            "invalid engine output: token_ids must be an array of integers");
+  EXPECT_EQ(message(R"({"token_ids":null})"),
+            "invalid engine output: token_ids must be an array of integers");
+  EXPECT_EQ(message(R"({"token_ids":{"a":1}})"),
+            "invalid engine output: token_ids must be an array of integers");
+}
+
 }  // namespace
 }  // namespace dynobs::llm
