@@ -425,9 +425,9 @@ FrontendService::FrontendService(http::EventLoop& loop, FrontendOptions options)
     : loop_(loop), options_(std::move(options)) {}
 
 FrontendService::~FrontendService() {
-  queue_.reset();  // requests still waiting are dropped (their connections close)
   feed_.reset();
-  workers_.reset();
+  workers_.reset();  // no more instance notifications (they pump the queue)
+  queue_.reset();    // requests still waiting are dropped (their connections close)
 }
 
 void FrontendService::OnInstances(const std::vector<runtime::Instance>& instances) {
@@ -438,9 +438,9 @@ void FrontendService::OnInstances(const std::vector<runtime::Instance>& instance
       if (i.model && models_seen_.insert(i.model->name).second) metrics_->SetModelConfig(*i.model);
     }
   }
-  // New workers take waiting requests; a worker gone is no longer waited for. On the loop: this
-  // runs inside the endpoint client's notification.
-  if (queue_ != nullptr) loop_.Post([this] { queue_->Pump(); });
+  // New workers take waiting requests; a worker gone is no longer waited for. (The endpoint
+  // client notifies outside its lock, so the dispatches may route from here.)
+  if (queue_ != nullptr) queue_->Pump();
 }
 
 std::vector<std::string> FrontendService::models() const {

@@ -105,7 +105,7 @@ class FrontendService {
   std::mutex mu_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::set<std::string> models_seen_;   // model-config gauges set once per model
-  std::unique_ptr<RouterQueue> queue_;  // kv mode with a threshold; destroyed first
+  std::unique_ptr<RouterQueue> queue_;  // kv mode with a threshold
 };
 
 }  // namespace dynobs::llm::frontend

@@ -1,6 +1,7 @@
 #include "dynobs/llm/router/router_queue.h"
 
-#include <set>
+#include <map>
+#include <string_view>
 #include <utility>
 
 namespace dynobs::llm {
@@ -74,13 +75,13 @@ void RouterQueue::Pump() {
 }
 
 RouterQueue::Dispatch RouterQueue::PopReady() {
-  std::set<std::string> blocked;  // models whose first waiting request cannot go: FCFS per model
+  // Each model is asked once (a worker list per model, not per waiting request); a model whose
+  // first waiting request cannot go holds the ones behind it (first come, first served).
+  std::map<std::string_view, bool> may_go;
   for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-    if (blocked.contains(it->model)) continue;
-    if (!MayGo(it->model)) {
-      blocked.insert(it->model);
-      continue;
-    }
+    auto [decided, fresh] = may_go.try_emplace(it->model, false);
+    if (fresh) decided->second = MayGo(it->model);
+    if (!decided->second) continue;
     Dispatch d = std::move(it->dispatch);
     waiting_isl_ -= it->isl_tokens;
     waiting_.erase(it);
