@@ -175,18 +175,15 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
   class PrefillRelease {
    public:
     PrefillRelease() = default;
-    PrefillRelease(RouterQueue* queue, uint64_t worker, uint32_t tokens)
-        : queue_(queue), worker_(worker), tokens_(tokens) {}
-    PrefillRelease(PrefillRelease&& o) noexcept
-        : queue_(std::exchange(o.queue_, nullptr)), worker_(o.worker_), tokens_(o.tokens_) {}
-    PrefillRelease& operator=(PrefillRelease&& o) noexcept {
-      std::swap(queue_, o.queue_);
-      worker_ = o.worker_;
-      tokens_ = o.tokens_;
-      return *this;
-    }
+    PrefillRelease(const PrefillRelease&) = delete;
+    PrefillRelease& operator=(const PrefillRelease&) = delete;
     ~PrefillRelease() {
       if (queue_ != nullptr) queue_->Release(worker_, tokens_);
+    }
+    void Arm(RouterQueue* queue, uint64_t worker, uint32_t tokens) {
+      queue_ = queue;
+      worker_ = worker;
+      tokens_ = tokens;
     }
 
    private:
@@ -195,10 +192,10 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
     uint32_t tokens_ = 0;
   };
 
-  // Under mu_: the booked prefill, once (first token or end).
-  PrefillRelease TakePrefillLocked() {
-    if (service_.queue_ == nullptr || std::exchange(prefill_released_, true)) return {};
-    return {service_.queue_.get(), worker_id_, prefill_tokens_};
+  // Under mu_: arms `release` with the booked prefill, once (first token or end).
+  void TakePrefillLocked(PrefillRelease& release) {
+    if (service_.queue_ == nullptr || std::exchange(prefill_released_, true)) return;
+    release.Arm(service_.queue_.get(), worker_id_, prefill_tokens_);
   }
 
   void OnItem(const std::string& item) {
@@ -216,7 +213,7 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
     if (first_tokens) {
       service_.router_metrics_->SetWorkerTtft(worker_id_, metrics_->ttft_seconds(),
                                               usage_.prompt_tokens);
-      release = TakePrefillLocked();
+      TakePrefillLocked(release);
     }
     usage_.completion_tokens += n;
     if (!out->finish_reason.empty()) finish_reason_ = out->finish_reason;
@@ -237,7 +234,7 @@ class FrontendService::Call : public std::enable_shared_from_this<FrontendServic
     PrefillRelease release;  // declared before the lock: runs after it is released
     std::unique_lock lock(mu_);
     if (std::exchange(ended_, true)) return;
-    release = TakePrefillLocked();
+    TakePrefillLocked(release);
     std::optional<ApiErrorKind> error;
     if (!end.ok())
       error = client_gone_ ? ApiErrorKind::kCancelled : ErrorKindFromStatus(end.code());
