@@ -87,14 +87,20 @@ class Sink:
         self.proc.wait(10)
 
 
+# What each mode turns on: INFO logs (to a file), OTLP export, 1 s scrapes.
+INFO_LOGS = {"on", "on-logs", "on-sink", "logs"}
+EXPORT = {"on", "on-logs", "on-sink", "export"}
+SCRAPE = {"on", "on-logs", "on-sink", "scrape"}
+
+
 def mode_env(mode, receiver, sink):
     if mode == "split":
         return {"DYN_LOG": "warn,dynobs::runtime::request_plane::first_response=debug",
                 "DYN_LOGGING_JSONL": "1"}
     env = {"DYN_LOG": "warn"}
-    if mode in ("on", "on-logs", "on-sink", "logs"):
+    if mode in INFO_LOGS:
         env = {"DYN_LOG": "info", "DYN_LOGGING_JSONL": "1"}
-    if mode in ("on", "on-logs", "on-sink", "export"):
+    if mode in EXPORT:
         env.update({"OTEL_EXPORT_ENABLED": "true", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                     "OTEL_EXPORTER_OTLP_ENDPOINT": (sink if mode == "on-sink" else receiver).http,
                     "OTEL_TRACES_SAMPLER": "always_on",
@@ -130,8 +136,7 @@ def run(dynobs, mode, requests, receiver, sink, speedup):
     port = testlib.free_port()
     work = tempfile.mkdtemp(prefix="frontend-load-")
     log_path = os.path.join(work, "stderr.log")
-    log = open(log_path if mode in ("split", "on", "on-logs", "on-sink", "logs") else os.devnull,
-               "w")
+    log = open(log_path if mode in INFO_LOGS or mode == "split" else os.devnull, "w")
     speed = ["--speedup", str(speedup)] if speedup else ["--zero-delay"]
     serve = subprocess.Popen([dynobs, "serve", "--http-port", str(port), *speed],
                              env=dict(os.environ, **mode_env(mode, receiver, sink)),
@@ -151,7 +156,7 @@ def run(dynobs, mode, requests, receiver, sink, speedup):
                 except OSError:
                     pass
     scraper = threading.Thread(target=scrape)
-    if mode in ("on", "on-logs", "on-sink", "scrape"):
+    if mode in SCRAPE:
         scraper.start()
     bench = [dynobs, "bench", "--port", str(port), "--concurrency", "64", "--max-tokens", "32",
              "--quiet"]

@@ -84,6 +84,15 @@ def sse_events(text):
     return [block[len("data: "):] for block in text.split("\n\n") if block.startswith("data: ")]
 
 
+def refused_start(test, env, *args):
+    """Starts `dynobs frontend` with `env` added; asserts it stops at once with exit status 2
+    (a configuration error) and returns its stderr."""
+    r = subprocess.run([DYNOBS, "frontend", "--http-port", "0", *args],
+                       env=dict(os.environ, **env), capture_output=True, text=True, timeout=10)
+    test.assertEqual(r.returncode, 2, r.stderr)
+    return r.stderr
+
+
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
 
@@ -428,16 +437,11 @@ class RouterQueueTest(unittest.TestCase):
             c.stop()
 
     def test_a_threshold_needs_kv_mode(self):
-        r = subprocess.run([DYNOBS, "frontend", "--http-port", "0"],
-                           env=dict(os.environ, DYN_ROUTER_QUEUE_THRESHOLD="0.5"),
-                           capture_output=True, text=True, timeout=10)
-        self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("--router-mode kv", r.stderr)
-        r = subprocess.run([DYNOBS, "frontend", "--http-port", "0", "--router-mode", "kv"],
-                           env=dict(os.environ, DYN_ROUTER_QUEUE_THRESHOLD="lots"),
-                           capture_output=True, text=True, timeout=10)
-        self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("DYN_ROUTER_QUEUE_THRESHOLD", r.stderr)
+        self.assertIn("--router-mode kv",
+                      refused_start(self, {"DYN_ROUTER_QUEUE_THRESHOLD": "0.5"}))
+        self.assertIn("DYN_ROUTER_QUEUE_THRESHOLD",
+                      refused_start(self, {"DYN_ROUTER_QUEUE_THRESHOLD": "lots"},
+                                    "--router-mode", "kv"))
 
 
 class RouteOverrideTest(unittest.TestCase):
@@ -474,11 +478,7 @@ class RouteOverrideTest(unittest.TestCase):
     def test_bad_paths_stop_the_frontend(self):
         for env, words in (({"DYN_HTTP_SVC_LIVE_PATH": "live"}, "DYN_HTTP_SVC_LIVE_PATH"),
                            ({"DYN_HTTP_SVC_LIVE_PATH": "/health"}, "each route needs its own")):
-            r = subprocess.run([DYNOBS, "frontend", "--http-port", "0"],
-                               env=dict(os.environ, **env), capture_output=True, text=True,
-                               timeout=10)
-            self.assertEqual(r.returncode, 2, r.stderr)
-            self.assertIn(words, r.stderr)
+            self.assertIn(words, refused_start(self, env))
 
 
 def main():
